@@ -1,0 +1,57 @@
+# PromptGen: `make run` serves the demo, `make test` checks everything. Both install what is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := .promptgen/demo.db
+export PROMPTGEN_DATABASE_URL ?= sqlite:///$(DEMO_DB)
+
+.PHONY: install run demo test lint format typecheck pytest intent-model catalog clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint requirements.lock --editable '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Build the demo Library from docs/ and show what PromptGen answers for the spec's three drafts.
+run: install
+	$(BIN)/promptgen ingest docs --prune
+	$(BIN)/promptgen precompute "library integration context"
+	$(BIN)/promptgen precompute "random unindexed query"
+	$(BIN)/promptgen precompute "implement authentication"
+
+test: install lint typecheck pytest
+
+lint: install
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+format: install
+	$(BIN)/ruff check --fix src tests scripts
+	$(BIN)/ruff format src tests scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+# Rebuild the shipped intent model from our own prompts and the permissively licensed sets.
+SHARED_INTENT ?= ../shared/data/intent
+intent-model: install
+	$(BIN)/promptgen train-intent src/promptgen/intent/data/*.jsonl \
+	  $(SHARED_INTENT)/gsm8k_test.jsonl $(SHARED_INTENT)/mmlu_routellm.jsonl \
+	  $(SHARED_INTENT)/mbpp_test.jsonl $(SHARED_INTENT)/arena_hard_v2.jsonl \
+	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 400 \
+	  --out src/promptgen/intent/intent_model.npz
+
+catalog: install
+	$(BIN)/python scripts/build_catalog.py ../shared/data/pricing/model_prices_upstream_only.json --date 2026-11-26
+
+clean:
+	rm -rf $(VENV) .promptgen .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m promptgen`` runs the CLI."""
+
+from promptgen.cli import main
+
+main()

@@ -1,0 +1,166 @@
+"""The ``promptgen`` command line: a thin shell around the PromptGen facade."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from promptgen import render
+from promptgen.engine import PrecomputeOptions, PromptGen
+from promptgen.errors import PromptGenError
+from promptgen.library.ingest import collect_files
+from promptgen.settings import Settings
+
+app = typer.Typer(help="PromptGen: typing-time prompt intelligence.", no_args_is_help=True)
+library_app = typer.Typer(help="Inspect the Library.", no_args_is_help=True)
+app.add_typer(library_app, name="library")
+out = Console()
+err = Console(stderr=True)
+PROGRESS_MIN_FILES = 20
+
+
+@contextmanager
+def engine() -> Iterator[PromptGen]:
+    """A PromptGen from the environment; errors become one clear line on stderr and exit 1."""
+    try:
+        promptgen = PromptGen(Settings())
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PROMPTGEN_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        err.print(f"[red]error:[/red] invalid setting: {problems}", highlight=False)
+        raise typer.Exit(1) from None
+    except PromptGenError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        yield promptgen
+    except PromptGenError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        promptgen.close()
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to ingest.")],
+    prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
+    library: Annotated[
+        str | None, typer.Option(help="Library name (default: PROMPTGEN_LIBRARY).")
+    ] = None,
+) -> None:
+    """Ingest files and folders into the Library, in one transaction."""
+    with engine() as pg:
+        files, _ = collect_files(paths)
+        show = len(files) >= PROGRESS_MIN_FILES and err.is_terminal
+        with Progress(
+            TextColumn("ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not show,
+        ) as bar:
+            task = bar.add_task("ingest", total=len(files))
+            report = pg.ingest(
+                paths, library=library, prune=prune, progress=lambda _path: bar.advance(task)
+            )
+        render.print_failures(err, report.failed)
+        out.print(render.ingest_summary(report), highlight=False)
+        if report.failed:
+            raise typer.Exit(1)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Number of hits.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    library: Annotated[str | None, typer.Option(help="Library name.")] = None,
+) -> None:
+    """Ranked Library passages for QUERY, with source and score."""
+    with engine() as pg:
+        hits = pg.search(query, k=k, library=library)
+    if as_json:
+        print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+    elif not hits:
+        out.print("no matching passages")
+    else:
+        out.print(render.hits_table(hits))
+
+
+@library_app.command("stats")
+def stats_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Documents, chunks, size and last ingest."""
+    with engine() as pg:
+        stats = pg.stats()
+        where = pg.settings.database_url
+    if as_json:
+        print(json.dumps(asdict(stats), indent=2))
+    else:
+        out.print(render.stats_table(stats, where))
+
+
+@app.command("precompute")
+def precompute_command(
+    text: Annotated[str, typer.Argument(help="The draft, as typed.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
+    library: Annotated[str | None, typer.Option(help="Library name.")] = None,
+    model: Annotated[str | None, typer.Option(help="Price this catalogued model instead.")] = None,
+    budget: Annotated[float | None, typer.Option(help="Most USD to spend on the call.")] = None,
+) -> None:
+    """Intent, grounding, optimized prompt, tokens and model for one draft."""
+    with engine() as pg:
+        options = PrecomputeOptions(library=library, budget_usd=budget, model=model)
+        result = pg.precompute(text, options)
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        out.print(render.precompute_view(result))
+
+
+@app.command("train-intent")
+def train_intent_command(
+    data: Annotated[list[Path], typer.Argument(help="Labelled JSONL files {text, label}.")],
+    output: Annotated[Path, typer.Option("--out", help="Where to write the model.")] = Path(
+        "src/promptgen/intent/intent_model.npz"
+    ),
+    max_per_label: Annotated[int | None, typer.Option(help="Cap per file and label.")] = None,
+) -> None:
+    """Rebuild the intent model from labelled prompts."""
+    from promptgen.intent.train import load_examples, train
+
+    try:
+        examples = load_examples(data, max_per_label=max_per_label)
+        model = train(examples)
+    except (PromptGenError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    model.save(output)
+    out.print(
+        f"wrote {output}: {len(examples)} examples, temperature {model.temperature:.3f}, "
+        f"labels {', '.join(model.labels)}"
+    )
+
+
+def main() -> None:
+    """Entry point of the ``promptgen`` script."""
+    app(prog_name="promptgen")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

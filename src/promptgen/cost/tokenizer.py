@@ -1,0 +1,85 @@
+"""Exact token counts with tiktoken, offline: the BPE files ship in the package, SHA-256 checked."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from importlib import resources
+
+import tiktoken
+
+from promptgen.errors import TokenizerUnavailable
+
+# The files are the ones tiktoken downloads from OpenAI; vendored from the litellm wheel
+# (see encodings/SOURCES.md). The hashes are tiktoken's own expected_hash values.
+EXPECTED_SHA256 = {
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+}
+# Split patterns and special tokens as tiktoken_ext.openai_public defines them.
+_PATTERNS = {
+    "cl100k_base": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+    "o200k_base": "|".join(
+        [
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""\p{N}{1,3}""",
+            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+            r"""\s*[\r\n]+""",
+            r"""\s+(?!\S)""",
+            r"""\s+""",
+        ]
+    ),
+}
+_SPECIAL = {
+    "cl100k_base": {
+        "<|endoftext|>": 100257,
+        "<|fim_prefix|>": 100258,
+        "<|fim_middle|>": 100259,
+        "<|fim_suffix|>": 100260,
+        "<|endofprompt|>": 100276,
+    },
+    "o200k_base": {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
+}
+ENCODINGS = tuple(EXPECTED_SHA256)
+
+
+def load_encoding(name: str) -> tiktoken.Encoding:
+    """The named encoding from the package's files, after checking their SHA-256."""
+    if name not in EXPECTED_SHA256:
+        raise TokenizerUnavailable(f"unknown tokenizer {name!r}; known: {', '.join(ENCODINGS)}")
+    try:
+        data = resources.files("promptgen.cost").joinpath(f"encodings/{name}.tiktoken").read_bytes()
+    except OSError as exc:
+        raise TokenizerUnavailable(
+            f"tokenizer file for {name} is missing; reinstall PromptGen"
+        ) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != EXPECTED_SHA256[name]:
+        raise TokenizerUnavailable(
+            f"tokenizer file for {name} fails its checksum ({digest[:12]}…); reinstall PromptGen"
+        )
+    ranks = {
+        base64.b64decode(token): int(rank)
+        for token, rank in (line.split() for line in data.splitlines() if line)
+    }
+    return tiktoken.Encoding(
+        name=name, pat_str=_PATTERNS[name], mergeable_ranks=ranks, special_tokens=_SPECIAL[name]
+    )
+
+
+class Tokenizer:
+    """Counts tokens per encoding; each encoding is loaded once, on first use."""
+
+    def __init__(self) -> None:
+        self._encodings: dict[str, tiktoken.Encoding] = {}
+
+    def encoding(self, name: str) -> tiktoken.Encoding:
+        """The loaded encoding ``name``."""
+        if name not in self._encodings:
+            self._encodings[name] = load_encoding(name)
+        return self._encodings[name]
+
+    def count(self, text: str, encoding: str = "o200k_base") -> int:
+        """Exact token count; special-token text is counted as ordinary text, never refused."""
+        return len(self.encoding(encoding).encode_ordinary(text))

@@ -1,0 +1,216 @@
+"""PromptGen, the facade: builds each stage once from Settings and runs the precompute pipeline."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from promptgen import __version__
+from promptgen.cost.catalog import ModelCatalog, ModelEntry
+from promptgen.cost.estimate import estimate_output_tokens
+from promptgen.cost.routing import select_model
+from promptgen.cost.tokenizer import Tokenizer
+from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong
+from promptgen.grounding import GroundingModel, decide
+from promptgen.intent.classifier import IntentClassifier
+from promptgen.library import open_store
+from promptgen.library.ingest import IngestReport, Progress, ingest
+from promptgen.library.store import LibraryStats, LibraryStore
+from promptgen.optimize import optimize
+from promptgen.retrieve import Retrieval, retrieve
+from promptgen.settings import Settings
+from promptgen.types import (
+    Grounding,
+    Hit,
+    Intent,
+    ModelChoice,
+    PrecomputeResult,
+    Refusal,
+    TokenCounts,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PrecomputeOptions:
+    """Per-request knobs (all optional)."""
+
+    library: str | None = None
+    max_context: int | None = None
+    budget_usd: float | None = None
+    model: str | None = None
+
+
+class PromptGen:
+    """The one core object the CLI, the HTTP service, the evaluation harness and users call."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        store: LibraryStore | None = None,
+        classifier: IntentClassifier | None = None,
+        catalog: ModelCatalog | None = None,
+        tokenizer: Tokenizer | None = None,
+        grounding_model: GroundingModel | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.classifier = classifier or IntentClassifier.load(self.settings.intent_model_path)
+        self.catalog = catalog or ModelCatalog.load(self.settings.catalog_path)
+        self.tokenizer = tokenizer or Tokenizer()
+        for encoding in {self.settings.default_tokenizer, *(m.encoding for m in self.catalog)}:
+            self.tokenizer.encoding(encoding)  # load now, not inside the first request
+        self.grounding_model = grounding_model or GroundingModel()
+        self.store = store or open_store(self.settings)
+        self._clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> PromptGen:
+        """A PromptGen built from ``settings`` (or the environment)."""
+        return cls(settings)
+
+    def validate(self, text: object) -> str:
+        """The draft, or InvalidInput saying what is wrong with it."""
+        if not isinstance(text, str):
+            raise InvalidInput("text must be a string")
+        if not text.strip():
+            raise EmptyText("text is empty: type a draft first")
+        if len(text) > self.settings.max_text_chars:
+            raise TextTooLong(
+                f"text is {len(text):,} characters; the limit is {self.settings.max_text_chars:,} "
+                "(PROMPTGEN_MAX_TEXT_CHARS)"
+            )
+        return text
+
+    def _retrieve(self, text: str, library: str) -> Retrieval | Refusal:
+        try:
+            return retrieve(self.store, text, library=library)
+        except LibraryUnavailable as exc:
+            return Refusal("library_unavailable", f"the Library cannot be searched: {exc.message}")
+
+    def _ground(self, retrieval: Retrieval | Refusal, max_context: int | None) -> Grounding:
+        threshold = self.settings.grounding_threshold
+        if isinstance(retrieval, Refusal):
+            return Grounding(False, 0.0, (), retrieval, threshold)
+        return decide(
+            retrieval,
+            model=self.grounding_model,
+            threshold=threshold,
+            max_passages=max_context or self.settings.context_k,
+            max_tokens=self.settings.max_context_tokens,
+            count_tokens=self.count_tokens,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        """Exact token count with the default encoding."""
+        return self.tokenizer.count(text, self.settings.default_tokenizer)
+
+    def _model_tokens(self, model: ModelEntry, text: str) -> int:
+        count = self.tokenizer.count(text, model.encoding)
+        return count if model.is_exact else round(count * model.estimate_factor)
+
+    def _choose(
+        self,
+        text: str,
+        prompt: str,
+        grounding: Grounding,
+        intent: Intent,
+        options: PrecomputeOptions,
+    ) -> ModelChoice:
+        output = estimate_output_tokens(text, intent, self.count_tokens(text))
+        per_model = {m.id: self._model_tokens(m, prompt) for m in self.catalog}
+        routed = select_model(
+            self.catalog,
+            intent=intent,
+            text=text,
+            input_tokens=per_model,
+            output_tokens=output,
+            budget_usd=options.budget_usd,
+        )
+        chosen, reason = routed.model, routed.reason
+        if options.model is not None:
+            chosen, reason = self.catalog.get(options.model), f"{options.model} was requested"
+        context_tokens = sum(self.count_tokens(h.text) for h in grounding.context)
+        factor = chosen.estimate_factor
+        tokens = TokenCounts(
+            prompt=per_model[chosen.id],
+            context=round(context_tokens * factor),
+            estimated_output=output,
+            tokenizer=chosen.tokenizer if chosen.is_exact else f"o200k_base×{factor:g} (estimate)",
+            exact=chosen.is_exact,
+        )
+        cost = next(c for c in routed.costs if c.id == chosen.id).estimated_cost_usd
+        return ModelChoice(chosen.id, reason, cost, tokens, routed.costs)
+
+    def precompute(
+        self, text: str, options: PrecomputeOptions | None = None, *, request_id: str | None = None
+    ) -> PrecomputeResult:
+        """Run the whole pipeline for one draft."""
+        options = options or PrecomputeOptions()
+        started = last = self._clock()
+        timings: dict[str, float] = {}
+
+        def lap(stage: str) -> None:
+            nonlocal last
+            now = self._clock()
+            timings[stage] = (now - last) * 1000
+            last = now
+
+        text = self.validate(text)
+        intent = self.classifier.classify(text)
+        lap("intent")
+        retrieval = self._retrieve(text, options.library or self.settings.library)
+        lap("retrieve")
+        grounding = self._ground(retrieval, options.max_context)
+        lap("ground")
+        optimized = optimize(text, intent, grounding)
+        lap("optimize")
+        model = self._choose(text, optimized.prompt or text, grounding, intent, options)
+        lap("cost")
+        timings["total"] = (self._clock() - started) * 1000
+        return PrecomputeResult(
+            request_id or uuid.uuid4().hex,
+            __version__,
+            intent,
+            grounding,
+            optimized,
+            model,
+            timings,
+        )
+
+    def search(self, query: str, *, k: int = 10, library: str | None = None) -> list[Hit]:
+        """Library passages for ``query``, best first, with calibrated scores."""
+        query = self.validate(query)
+        retrieval = retrieve(self.store, query, library=library or self.settings.library, k=k)
+        return sorted(
+            (replace(h, score=self.grounding_model.probability(h)) for h in retrieval.hits),
+            key=lambda h: -h.score,
+        )
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        library: str | None = None,
+        prune: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest files and folders into the Library (one transaction)."""
+        return ingest(
+            self.store,
+            paths,
+            library=library or self.settings.library,
+            prune=prune,
+            progress=progress,
+        )
+
+    def stats(self) -> LibraryStats:
+        """Library size and freshness."""
+        return self.store.stats()
+
+    def close(self) -> None:
+        """Release the Library connection."""
+        self.store.close()

@@ -1,0 +1,82 @@
+"""The Refusal Contract: decide whether the Library grounds the draft, and how sure we are."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from promptgen.retrieve import Retrieval
+from promptgen.types import Grounding, Hit, Refusal
+
+
+@dataclass(frozen=True, slots=True)
+class GroundingModel:
+    """Logistic model of P(passage grounds the draft) from coverage and BM25 score.
+
+    The defaults were fitted with ``scripts/fit_grounding.py`` on the refusal sets of the
+    evaluation data (see docs/grounding.md); they can be refitted without code changes.
+    """
+
+    coverage_weight: float = 9.0
+    bm25_weight: float = 0.6
+    intercept: float = -6.5
+
+    def probability(self, hit: Hit) -> float:
+        """Estimated probability that ``hit`` really grounds the draft."""
+        z = self.coverage_weight * hit.coverage + self.bm25_weight * math.log1p(max(hit.bm25, 0.0))
+        return 1.0 / (1.0 + math.exp(-(z + self.intercept)))
+
+
+def _refuse(code: str, reason: str, *, confidence: float, threshold: float) -> Grounding:
+    return Grounding(False, confidence, (), Refusal(code, reason), threshold)
+
+
+def decide(
+    retrieval: Retrieval,
+    *,
+    model: GroundingModel,
+    threshold: float,
+    max_passages: int,
+    max_tokens: int,
+    count_tokens: Callable[[str], int],
+) -> Grounding:
+    """Grounded with the passages above ``threshold`` (within the token budget), or a refusal."""
+    if retrieval.library_chunks == 0:
+        return _refuse(
+            "empty_library",
+            "the Library is empty: ingest documents first (promptgen ingest PATH)",
+            confidence=0.0,
+            threshold=threshold,
+        )
+    if not retrieval.terms:
+        return _refuse(
+            "no_query_terms",
+            "the draft has no searchable words yet",
+            confidence=0.0,
+            threshold=threshold,
+        )
+    scored = sorted(
+        (replace(h, score=model.probability(h)) for h in retrieval.hits), key=lambda h: -h.score
+    )
+    if not scored or scored[0].score < threshold:
+        best = scored[0].score if scored else 0.0
+        where = f" ({scored[0].source})" if scored else ""
+        return _refuse(
+            "no_grounding",
+            f"no Library passage grounds this draft: best score {best:.2f}{where} is below "
+            f"the grounding threshold {threshold:.2f}",
+            confidence=best,
+            threshold=threshold,
+        )
+    context: list[Hit] = []
+    budget = max_tokens
+    for hit in scored:
+        if hit.score < threshold or len(context) >= max_passages:
+            break
+        cost = count_tokens(hit.text)
+        if context and cost > budget:
+            continue
+        context.append(hit)
+        budget -= cost
+    return Grounding(True, scored[0].score, tuple(context), None, threshold)

@@ -1,0 +1,1 @@
+"""Intent classification: the shipped model, its features and its trainer."""

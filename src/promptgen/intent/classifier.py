@@ -1,0 +1,101 @@
+"""The intent classifier: a calibrated linear model over hashed features, loaded once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from promptgen.errors import IntentModelInvalid
+from promptgen.intent.features import DIMENSIONS, featurize
+from promptgen.types import INTENT_LABELS, Intent
+
+SHIPPED_MODEL = "intent_model.npz"
+
+
+class IntentClassifier:
+    """Classifies a draft into one of the seven intents with calibrated probabilities."""
+
+    def __init__(
+        self,
+        weights: npt.NDArray[np.float32],
+        bias: npt.NDArray[np.float32],
+        labels: tuple[str, ...],
+        temperature: float = 1.0,
+        metadata: dict[str, object] | None = None,
+    ) -> None:
+        if weights.shape != (DIMENSIONS, len(labels)) or bias.shape != (len(labels),):
+            raise IntentModelInvalid(
+                f"intent model has shape {weights.shape}, expected ({DIMENSIONS}, {len(labels)}); "
+                "rebuild it with `promptgen train-intent`"
+            )
+        self.weights = weights
+        self.bias = bias
+        self.labels = labels
+        self.temperature = temperature
+        self.metadata = metadata or {}
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> IntentClassifier:
+        """The model at ``path``, or the one shipped in the package."""
+        try:
+            if path is None:
+                source = resources.files("promptgen.intent").joinpath(SHIPPED_MODEL)
+                with source.open("rb") as handle:
+                    archive = dict(np.load(handle, allow_pickle=False))
+            else:
+                archive = dict(np.load(path, allow_pickle=False))
+            labels = tuple(str(x) for x in archive["labels"])
+            metadata = json.loads(str(archive["metadata"]))
+            return cls(
+                archive["weights"].astype(np.float32),
+                archive["bias"].astype(np.float32),
+                labels,
+                float(archive["temperature"]),
+                metadata,
+            )
+        except (OSError, KeyError, ValueError) as exc:
+            where = path or f"the package's {SHIPPED_MODEL}"
+            raise IntentModelInvalid(
+                f"cannot load the intent model from {where}: {exc}; "
+                "reinstall PromptGen or rebuild it with `promptgen train-intent`"
+            ) from exc
+
+    def save(self, path: Path) -> None:
+        """Write the model as a compressed .npz (weights in float16 to keep the package small)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                weights=self.weights.astype(np.float16),
+                bias=self.bias,
+                labels=np.array(self.labels),
+                temperature=np.array(self.temperature),
+                metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+            )
+
+    def logits(self, text: str) -> npt.NDArray[np.float32]:
+        """Uncalibrated class scores."""
+        indices, values = featurize(text)
+        result: npt.NDArray[np.float32] = values @ self.weights[indices] + self.bias
+        return result
+
+    def classify(self, text: str) -> Intent:
+        """The most likely intent with temperature-calibrated probabilities for every label."""
+        scaled = self.logits(text) / self.temperature
+        exp = np.exp(scaled - scaled.max())
+        probs = exp / exp.sum()
+        best = int(probs.argmax())
+        scores = {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+        return Intent(self.labels[best], float(probs[best]), scores)
+
+    def fingerprint(self) -> str:
+        """A short hash of the weights, to tell models apart in logs and health checks."""
+        return hashlib.sha256(self.weights.tobytes()).hexdigest()[:12]
+
+
+__all__ = ["INTENT_LABELS", "IntentClassifier"]

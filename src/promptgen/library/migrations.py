@@ -1,0 +1,82 @@
+"""Named, ordered schema migrations for the SQLite store; applied once each, recorded."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "documents_chunks_fts",
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            library TEXT NOT NULL,
+            key TEXT NOT NULL,
+            path TEXT NOT NULL,
+            source TEXT NOT NULL,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            chunk_count INTEGER NOT NULL,
+            ingested_at TEXT NOT NULL,
+            UNIQUE (library, key)
+        );
+        CREATE INDEX documents_path ON documents (path);
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            heading TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX chunks_document ON chunks (document_id);
+        -- Holds normalized terms (stemmed, stopwords dropped) made in Python, so the query
+        -- side and the coverage computation use exactly the same terms as the index.
+        CREATE VIRTUAL TABLE chunks_fts USING fts5 (
+            head, body, tokenize = 'unicode61 remove_diacritics 0'
+        );
+        CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
+        CREATE TABLE ingests (
+            id INTEGER PRIMARY KEY,
+            finished_at TEXT NOT NULL,
+            added INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            removed INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            chunks INTEGER NOT NULL,
+            seconds REAL NOT NULL
+        );
+        """,
+    ),
+)
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations this database lacks, in order; return their names."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        conn.execute("BEGIN")
+        try:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                (version, name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

@@ -1,0 +1,205 @@
+"""SQLite implementation of LibraryStore: WAL file, FTS5 BM25 index over normalized terms."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from promptgen.errors import LibraryUnavailable
+from promptgen.library.migrations import migrate
+from promptgen.library.store import (
+    Candidate,
+    DocumentRecord,
+    IngestPlan,
+    LibraryStats,
+    StoredDocument,
+)
+from promptgen.types import Hit
+
+# Heading/title terms count twice as much as body terms in BM25.
+_BM25 = "bm25(chunks_fts, 2.0, 1.0)"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def fts_query(terms: list[str]) -> str:
+    """An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+class SQLiteStore:
+    """The Library in one SQLite file (WAL), safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self._conn)
+        except (sqlite3.Error, OSError) as exc:
+            raise LibraryUnavailable(
+                f"cannot open the Library at {path}: {exc}. If the file is damaged, move it aside "
+                "and ingest again, or point PROMPTGEN_DATABASE_URL at another file."
+            ) from exc
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """Serialize access and turn sqlite3 errors into LibraryUnavailable."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise LibraryUnavailable(f"Library {doing} failed at {self.path}: {exc}") from exc
+
+    def documents(
+        self, *, library: str | None = None, path: str | None = None
+    ) -> list[StoredDocument]:
+        """Stored documents, optionally only one Library's or one file's."""
+        sql = "SELECT * FROM documents WHERE (? IS NULL OR library = ?) AND (? IS NULL OR path = ?)"
+        with self._guard("listing") as conn:
+            rows = conn.execute(sql + " ORDER BY id", (library, library, path, path)).fetchall()
+        return [StoredDocument(*row) for row in rows]
+
+    def _delete(self, conn: sqlite3.Connection, document_id: int) -> None:
+        conn.execute(
+            "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = ?)",
+            (document_id,),
+        )
+        conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+        conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def _insert(self, conn: sqlite3.Connection, doc: DocumentRecord, now: str) -> None:
+        old = conn.execute(
+            "SELECT id FROM documents WHERE library = ? AND key = ?", (doc.library, doc.key)
+        ).fetchone()
+        if old:
+            self._delete(conn, old[0])
+        cursor = conn.execute(
+            "INSERT INTO documents (library, key, path, source, title, kind, content_hash,"
+            " chunk_count, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc.library,
+                doc.key,
+                doc.path,
+                doc.source,
+                doc.title,
+                doc.kind,
+                doc.content_hash,
+                len(doc.chunks),
+                now,
+            ),
+        )
+        document_id = cursor.lastrowid
+        for chunk in doc.chunks:
+            chunk_id = conn.execute(
+                "INSERT INTO chunks (document_id, position, heading, text) VALUES (?, ?, ?, ?)",
+                (document_id, chunk.position, chunk.heading, chunk.text),
+            ).lastrowid
+            conn.execute(
+                "INSERT INTO chunks_fts (rowid, head, body) VALUES (?, ?, ?)",
+                (chunk_id, chunk.head_terms, chunk.body_terms),
+            )
+
+    def apply(self, plan: IngestPlan) -> None:
+        """Apply every write of ``plan`` in one transaction; on any error nothing changes."""
+        now = _now()
+        with self._guard("ingest") as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for document_id in plan.deletes:
+                    self._delete(conn, document_id)
+                for doc in plan.upserts:
+                    self._insert(conn, doc, now)
+                if plan.summary:
+                    s = plan.summary
+                    conn.execute(
+                        "INSERT INTO ingests (finished_at, added, updated, unchanged, removed,"
+                        " failed, chunks, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            now,
+                            int(s.get("added", 0)),
+                            int(s.get("updated", 0)),
+                            int(s.get("unchanged", 0)),
+                            int(s.get("removed", 0)),
+                            int(s.get("failed", 0)),
+                            int(s.get("chunks", 0)),
+                            s.get("seconds", 0.0),
+                        ),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def delete_document(self, document_id: int) -> bool:
+        """Delete one document and its chunks; False when there was none."""
+        with self._guard("delete") as conn:
+            if not conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone():
+                return False
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete(conn, document_id)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return True
+
+    def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:
+        """The ``k`` best chunks for ``terms`` by BM25, best first (scores: higher is better)."""
+        if not terms:
+            return []
+        sql = (
+            "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text,"
+            f" -{_BM25}, f.head, f.body"
+            " FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+            " JOIN documents d ON d.id = c.document_id"
+            f" WHERE chunks_fts MATCH ? AND d.library = ? ORDER BY {_BM25} LIMIT ?"
+        )
+        with self._guard("search") as conn:
+            rows = conn.execute(sql, (fts_query(terms), library, k)).fetchall()
+        return [Candidate(Hit(*row[:7]), frozenset(f"{row[7]} {row[8]}".split())) for row in rows]
+
+    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """The number of chunks and, per term, how many chunks contain it."""
+        with self._guard("statistics") as conn:
+            total = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            frequencies = {}
+            for term in terms:
+                row = conn.execute(
+                    "SELECT doc FROM chunks_vocab WHERE term = ?", (term,)
+                ).fetchone()
+                frequencies[term] = row[0] if row else 0
+        return int(total), frequencies
+
+    def stats(self) -> LibraryStats:
+        """Counts, size on disk (with the WAL) and the time of the last ingest."""
+        with self._guard("stats") as conn:
+            documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            last = conn.execute("SELECT max(finished_at) FROM ingests").fetchone()[0]
+            libraries = dict(conn.execute("SELECT library, count(*) FROM documents GROUP BY 1"))
+            kinds = dict(conn.execute("SELECT kind, count(*) FROM documents GROUP BY 1"))
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        return LibraryStats(documents, chunks, size, last, libraries, kinds)
+
+    def ping(self) -> None:
+        """Run a trivial query against the real tables."""
+        with self._guard("health check") as conn:
+            conn.execute("SELECT count(*) FROM documents").fetchone()
+
+    def close(self) -> None:
+        """Release the connection."""
+        with self._lock:
+            self._conn.close()

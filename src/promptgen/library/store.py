@@ -1,0 +1,116 @@
+"""The LibraryStore protocol and the records it stores; SQLite and PostgreSQL implement it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from promptgen.types import Hit
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRecord:
+    """A chunk ready to store: its text, heading path, position and index terms."""
+
+    position: int
+    heading: str
+    text: str
+    head_terms: str
+    body_terms: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """A document ready to store, with every chunk it is made of."""
+
+    library: str
+    key: str
+    path: str
+    source: str
+    title: str
+    kind: str
+    content_hash: str
+    chunks: tuple[ChunkRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A document as the Library holds it."""
+
+    id: int
+    library: str
+    key: str
+    path: str
+    source: str
+    title: str
+    kind: str
+    content_hash: str
+    chunk_count: int
+    ingested_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A search hit together with the index terms of its chunk (for coverage)."""
+
+    hit: Hit
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestPlan:
+    """Writes that one ingest makes, applied together or not at all."""
+
+    upserts: tuple[DocumentRecord, ...] = ()
+    deletes: tuple[int, ...] = ()
+    summary: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryStats:
+    """Size and freshness of the Library."""
+
+    documents: int
+    chunks: int
+    size_bytes: int
+    last_ingest: str | None
+    libraries: dict[str, int]
+    kinds: dict[str, int]
+
+
+class LibraryStore(Protocol):
+    """Store of record for documents and chunks, with a BM25 full-text index over chunks."""
+
+    def documents(
+        self, *, library: str | None = None, path: str | None = None
+    ) -> list[StoredDocument]:
+        """Stored documents, optionally only one Library's or one file's."""
+        ...
+
+    def apply(self, plan: IngestPlan) -> None:
+        """Apply every write of ``plan`` in one transaction."""
+        ...
+
+    def delete_document(self, document_id: int) -> bool:
+        """Delete one document and its chunks; False when there was none."""
+        ...
+
+    def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:
+        """The ``k`` best chunks for ``terms`` by BM25, best first."""
+        ...
+
+    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """The number of chunks and, per term, how many chunks contain it."""
+        ...
+
+    def stats(self) -> LibraryStats:
+        """Counts, size and last ingest."""
+        ...
+
+    def ping(self) -> None:
+        """Run a trivial query; raises LibraryUnavailable when the store cannot answer."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
