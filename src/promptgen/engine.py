@@ -170,7 +170,7 @@ class PromptGen:
         lap("optimize")
         model = self._choose(text, optimized.prompt or text, grounding, intent, options)
         lap("cost")
-        timings["total"] = (self._clock() - started) * 1000
+        timings["total"] = (last - started) * 1000
         return PrecomputeResult(
             request_id or uuid.uuid4().hex,
             __version__,

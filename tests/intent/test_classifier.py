@@ -1,0 +1,61 @@
+"""The shipped intent model: seven labels, calibrated probabilities, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from promptgen.errors import IntentModelInvalid
+from promptgen.intent.classifier import IntentClassifier
+from promptgen.intent.train import load_examples, normalize_label, train
+from promptgen.types import INTENT_LABELS
+
+
+def test_shipped_model_knows_all_seven_labels(classifier: IntentClassifier) -> None:
+    assert classifier.labels == INTENT_LABELS
+    assert 0.05 < classifier.temperature < 20
+
+
+@pytest.mark.parametrize("draft", ["implement authentication", "", "ñ" * 30000, "```\n}\n```"])
+def test_probabilities_are_a_distribution(classifier: IntentClassifier, draft: str) -> None:
+    intent = classifier.classify(draft)
+    assert sum(intent.scores.values()) == pytest.approx(1.0, abs=1e-5)
+    assert intent.confidence == max(intent.scores.values())
+    assert intent.scores[intent.label] == intent.confidence
+
+
+def test_spec_draft_is_code(classifier: IntentClassifier) -> None:
+    assert classifier.classify("implement authentication").label == "code"
+
+
+def test_missing_or_damaged_model_file(tmp_path: Path) -> None:
+    with pytest.raises(IntentModelInvalid, match="train-intent"):
+        IntentClassifier.load(tmp_path / "absent.npz")
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, weights=np.zeros((3, 3)))
+    with pytest.raises(IntentModelInvalid):
+        IntentClassifier.load(bad)
+
+
+def test_training_round_trip(tmp_path: Path) -> None:
+    data = tmp_path / "mini.jsonl"
+    rows = [{"text": f"fix the python bug in function {i}", "label": "code"} for i in range(20)]
+    rows += [{"text": f"what is {i} plus {i * 3}", "label": "math"} for i in range(20)]
+    rows += [{"text": "no label here", "label": ""}, {"text": "q", "label": "research/qa"}]
+    data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    examples = load_examples([data])
+    assert {e.label for e in examples} == {"code", "math", "research"}
+    model = train(examples, holdout=0.25)
+    model.save(tmp_path / "m.npz")
+    loaded = IntentClassifier.load(tmp_path / "m.npz")
+    assert loaded.classify("fix the python bug in function 99").label == "code"
+    assert loaded.classify("what is 7 plus 21").label == "math"
+
+
+def test_label_aliases() -> None:
+    assert normalize_label("research/qa") == "research"
+    assert normalize_label("data/extraction") == "analysis"
+    assert normalize_label("poetry") is None

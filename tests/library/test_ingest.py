@@ -1,0 +1,106 @@
+"""Ingest is idempotent, replaces changed files, prunes, and is all-or-nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from promptgen import PromptGen
+from promptgen.errors import LibraryUnavailable
+from promptgen.library.sqlite import SQLiteStore
+
+
+def _chunks(store: SQLiteStore) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(store.path)
+    rows = conn.execute(
+        "SELECT d.source, c.text FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY 1, c.position"
+    ).fetchall()
+    conn.close()
+    return rows
+
+
+def test_ingest_counts_and_reingest_is_a_no_op(engine: PromptGen, notes: Path) -> None:
+    first = engine.ingest([notes])
+    assert (first.added, first.updated, first.unchanged, first.failed) == (5, 0, 0, [])
+    assert first.chunks >= 5
+    before = _chunks(engine.store)  # type: ignore[arg-type]
+    second = engine.ingest([notes])
+    assert (second.added, second.updated, second.unchanged, second.chunks) == (0, 0, 5, 0)
+    assert _chunks(engine.store) == before  # type: ignore[arg-type]
+    stats = engine.stats()
+    assert stats.documents == 5 and stats.last_ingest is not None
+
+
+def test_changed_file_replaces_its_chunks(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes])
+    (notes / "oncall.txt").write_text(
+        "The pager now escalates after five minutes.", encoding="utf-8"
+    )
+    report = engine.ingest([notes])
+    assert (report.updated, report.unchanged) == (1, 4)
+    texts = [t for s, t in _chunks(engine.store) if s.endswith("oncall.txt")]  # type: ignore[arg-type]
+    assert texts == ["The pager now escalates after five minutes."]
+    assert all("fifteen" not in h.text for h in engine.search("fifteen minutes"))
+
+
+def test_prune_removes_documents_whose_files_are_gone(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes])
+    (notes / "page.html").unlink()
+    assert engine.ingest([notes]).removed == 0
+    report = engine.ingest([notes], prune=True)
+    assert report.removed == 1
+    assert engine.stats().documents == 4
+
+
+def test_a_failing_file_is_reported_and_the_rest_is_ingested(
+    engine: PromptGen, notes: Path
+) -> None:
+    engine.ingest([notes])
+    (notes / "oncall.txt").write_bytes(b"caf\xe9 is not utf-8")
+    (notes / "deploy.md").write_text("# Deploy runbook\n\nNow with canaries.", encoding="utf-8")
+    report = engine.ingest([notes])
+    assert [p for p, _ in report.failed] == [str(notes / "oncall.txt")]
+    assert "UTF-8" in report.failed[0][1]
+    assert report.updated == 1
+    # The failed file's old content is still there, untouched.
+    assert engine.search("pager escalates secondary")
+
+
+def test_a_database_failure_mid_ingest_leaves_the_library_as_it_was(
+    engine: PromptGen, notes: Path
+) -> None:
+    engine.ingest([notes])
+    before = _chunks(engine.store)  # type: ignore[arg-type]
+    conn = sqlite3.connect(engine.store.path)  # type: ignore[attr-defined]
+    conn.execute(
+        "CREATE TRIGGER refuse AFTER INSERT ON documents WHEN NEW.title = 'Second'"
+        " BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END"
+    )
+    conn.commit()
+    conn.close()
+    (notes / "a.md").write_text("# First\n\nnew document one", encoding="utf-8")
+    (notes / "b.md").write_text("# Second\n\nnew document two", encoding="utf-8")
+    (notes / "oncall.txt").write_text("changed", encoding="utf-8")
+    with pytest.raises(LibraryUnavailable, match="disk full"):
+        engine.ingest([notes])
+    assert _chunks(engine.store) == before  # type: ignore[arg-type]
+
+
+def test_missing_path_is_reported(engine: PromptGen, tmp_path: Path) -> None:
+    report = engine.ingest([tmp_path / "nope"])
+    assert report.failed == [(str(tmp_path / "nope"), "no such file or folder")]
+
+
+def test_folders_skip_unsupported_and_hidden_files(engine: PromptGen, notes: Path) -> None:
+    (notes / "photo.png").write_bytes(b"\x89PNG\r\n")
+    (notes / ".secret.md").write_text("# hidden", encoding="utf-8")
+    report = engine.ingest([notes])
+    assert report.added == 5 and not report.failed
+
+
+def test_libraries_are_separate(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes / "deploy.md"], library="ops")
+    assert engine.search("blue-green releases", library="ops")
+    assert not engine.search("blue-green releases")

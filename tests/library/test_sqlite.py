@@ -1,0 +1,55 @@
+"""The SQLite store: migrations, WAL, FTS5 escaping, damaged files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from promptgen.errors import LibraryUnavailable
+from promptgen.library.migrations import MIGRATIONS
+from promptgen.library.sqlite import SQLiteStore, fts_query
+from promptgen.library.terms import query_terms, terms
+
+
+def test_migrations_are_recorded_once_and_wal_is_on(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    SQLiteStore(path).close()
+    SQLiteStore(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [
+        (v,) for v, _, _ in MIGRATIONS
+    ]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_damaged_database_file_gives_a_clear_error_and_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LibraryUnavailable, match="move it aside"):
+        SQLiteStore(path)
+    assert path.read_bytes() == b"this is not a database" * 100
+
+
+@pytest.fixture(scope="module")
+def fts(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
+    conn = sqlite3.connect(tmp_path_factory.mktemp("fts") / "f.db")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
+    conn.execute("INSERT INTO t VALUES ('alpha beta')")
+    return conn
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_draft_makes_a_valid_fts_query(fts: sqlite3.Connection, draft: str) -> None:
+    query = query_terms(draft)
+    if query:
+        fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts_query(query),)).fetchall()
+
+
+def test_terms_drop_stopwords_and_stem() -> None:
+    assert terms("The Libraries are integrating") == ["librari", "integr"]
+    assert fts_query(['a"b']) == '"a""b"'

@@ -1,0 +1,127 @@
+"""The facade end to end over real SQLite: the spec's drafts, the contract shape, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from promptgen import PrecomputeOptions, PromptGen
+from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong, UnknownModel
+from promptgen.library.store import Candidate
+
+RESULT_KEYS = {
+    "request_id",
+    "version",
+    "intent",
+    "grounded",
+    "confidence",
+    "context",
+    "optimized_prompt",
+    "suggestions",
+    "refusal",
+    "tokens",
+    "model",
+    "timings_ms",
+}
+
+
+def test_library_integration_context_is_grounded_with_citations(demo_engine: PromptGen) -> None:
+    result = demo_engine.precompute("library integration context").to_dict()
+    assert result["grounded"] and result["refusal"] is None
+    assert result["context"] and all(c["source"].startswith("docs/") for c in result["context"])
+    assert all(0.0 <= c["score"] <= 1.0 for c in result["context"])
+    assert '<passage id="1"' in result["optimized_prompt"]
+
+
+def test_random_unindexed_query_is_refused(demo_engine: PromptGen) -> None:
+    result = demo_engine.precompute("random unindexed query").to_dict()
+    assert not result["grounded"] and result["optimized_prompt"] is None and result["context"] == []
+    assert result["refusal"]["code"] == "no_grounding"
+    assert "threshold 0.50" in result["refusal"]["reason"]
+    # Intent, tokens and model are answered even when refused.
+    assert result["intent"]["label"] and result["tokens"]["prompt"] > 0 and result["model"]["id"]
+
+
+def test_implement_authentication_is_code(demo_engine: PromptGen) -> None:
+    assert demo_engine.precompute("implement authentication").intent.label == "code"
+
+
+def test_result_matches_the_documented_contract(demo_engine: PromptGen) -> None:
+    result = json.loads(json.dumps(demo_engine.precompute("how is the model selected?").to_dict()))
+    assert set(result) == RESULT_KEYS
+    assert set(result["intent"]) == {"label", "confidence", "scores"}
+    assert set(result["tokens"]) >= {"prompt", "context", "estimated_output", "tokenizer"}
+    assert set(result["model"]) == {"id", "reason", "estimated_cost_usd", "alternatives"}
+    assert set(result["timings_ms"]) == {
+        "intent",
+        "retrieve",
+        "ground",
+        "optimize",
+        "cost",
+        "total",
+    }
+    assert 0.0 <= result["confidence"] <= 1.0
+    assert len(result["model"]["alternatives"]) == len(demo_engine.catalog.models)
+
+
+def test_empty_library_refuses_with_its_own_code(engine: PromptGen) -> None:
+    result = engine.precompute("library integration context")
+    assert result.grounding.refusal is not None and result.grounding.refusal.code == "empty_library"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("", EmptyText), ("   \n\t", EmptyText), ("x" * 20_001, TextTooLong), (42, InvalidInput)],
+)
+def test_bad_drafts_are_refused_with_a_clear_error(
+    engine: PromptGen, text: object, error: type
+) -> None:
+    with pytest.raises(error):
+        engine.precompute(text)  # type: ignore[arg-type]
+
+
+def test_unknown_model_is_a_clear_error(demo_engine: PromptGen) -> None:
+    with pytest.raises(UnknownModel, match="gpt-99"):
+        demo_engine.precompute("hello", PrecomputeOptions(model="gpt-99"))
+
+
+def test_requested_model_is_priced(demo_engine: PromptGen) -> None:
+    result = demo_engine.precompute("hello", PrecomputeOptions(model="claude-sonnet-4-5"))
+    assert result.model.id == "claude-sonnet-4-5" and not result.model.tokens.exact
+
+
+class BrokenStore:
+    """A Library whose database has gone away."""
+
+    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        raise LibraryUnavailable("database is locked")
+
+    def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:
+        raise LibraryUnavailable("database is locked")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_library_failure_degrades_the_answer(settings, classifier, catalog, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    pg = PromptGen(
+        settings, store=BrokenStore(), classifier=classifier, catalog=catalog, tokenizer=tokenizer
+    )  # type: ignore[arg-type]
+    result = pg.precompute("implement authentication")
+    assert result.grounding.refusal is not None
+    assert result.grounding.refusal.code == "library_unavailable"
+    assert result.intent.label == "code" and result.model.id
+
+
+def test_timings_come_from_the_injected_clock(settings, classifier, catalog, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    ticks = iter(range(100))
+    pg = PromptGen(
+        settings,
+        classifier=classifier,
+        catalog=catalog,
+        tokenizer=tokenizer,
+        clock=lambda: float(next(ticks)),
+    )
+    timings = pg.precompute("hello there").timings_ms
+    assert timings["intent"] == 1000.0 and timings["total"] == 5000.0

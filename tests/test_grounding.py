@@ -1,0 +1,60 @@
+"""The Refusal Contract decides from real retrieval scores."""
+
+from __future__ import annotations
+
+from promptgen.grounding import GroundingModel, decide
+from promptgen.retrieve import Retrieval
+from promptgen.types import Hit
+
+
+def _hit(coverage: float, bm25: float, text: str = "passage") -> Hit:
+    return Hit(1, 1, "notes.md", "Notes", "Notes › Part", text, bm25, coverage)
+
+
+def _decide(retrieval: Retrieval, threshold: float = 0.5, max_tokens: int = 1000):  # type: ignore[no-untyped-def]
+    return decide(
+        retrieval,
+        model=GroundingModel(),
+        threshold=threshold,
+        max_passages=3,
+        max_tokens=max_tokens,
+        count_tokens=lambda t: len(t.split()),
+    )
+
+
+def test_empty_library_is_its_own_refusal() -> None:
+    g = _decide(Retrieval((), ("auth",), 0))
+    assert not g.is_grounded and g.refusal is not None and g.refusal.code == "empty_library"
+
+
+def test_low_scores_refuse_naming_best_score_and_threshold() -> None:
+    g = _decide(Retrieval((_hit(0.1, 1.0),), ("a", "b"), 10), threshold=0.6)
+    assert not g.is_grounded and g.context == ()
+    assert g.refusal is not None and g.refusal.code == "no_grounding"
+    assert f"{g.confidence:.2f}" in g.refusal.reason and "0.60" in g.refusal.reason
+
+
+def test_full_coverage_grounds_and_confidence_orders_hits() -> None:
+    g = _decide(Retrieval((_hit(0.5, 2.0), _hit(1.0, 6.0)), ("a",), 10), threshold=0.5)
+    assert g.is_grounded and g.refusal is None
+    assert g.context[0].coverage == 1.0
+    assert 0.5 <= g.confidence <= 1.0
+
+
+def test_probability_rises_with_coverage_and_score() -> None:
+    model = GroundingModel()
+    assert model.probability(_hit(0.2, 3)) < model.probability(_hit(0.8, 3))
+    assert model.probability(_hit(0.8, 1)) < model.probability(_hit(0.8, 9))
+    assert 0.0 < model.probability(_hit(0.0, 0)) < model.probability(_hit(1.0, 50)) < 1.0
+
+
+def test_threshold_is_a_setting() -> None:
+    retrieval = Retrieval((_hit(0.8, 3.0),), ("a",), 10)
+    assert _decide(retrieval, threshold=0.1).is_grounded
+    assert not _decide(retrieval, threshold=0.999).is_grounded
+
+
+def test_context_respects_the_token_budget() -> None:
+    hits = (_hit(1.0, 5, "one two three"), _hit(1.0, 5, "four five six seven"))
+    g = _decide(Retrieval(hits, ("a",), 10), threshold=0.1, max_tokens=5)
+    assert [h.text for h in g.context] == ["one two three"]
