@@ -23,11 +23,11 @@ def test_ingest_search_stats_precompute(notes: Path) -> None:
     assert hits[0]["source"].endswith("deploy.md") and hits[0]["score"] >= hits[-1]["score"]
     stats = runner.invoke(app, ["library", "stats", "--json"])
     assert json.loads(stats.stdout)["documents"] == 5
-    pre = runner.invoke(app, ["precompute", "how do we roll back the billing service?", "--json"])
+    pre = runner.invoke(app, ["precompute", "how do we roll back billing migrations?", "--json"])
     assert pre.exit_code == 0
     assert json.loads(pre.stdout)["grounded"] is True
     human = runner.invoke(
-        app, ["precompute", "how do we roll back the billing service?"], env={"COLUMNS": "300"}
+        app, ["precompute", "how do we roll back billing migrations?"], env={"COLUMNS": "300"}
     )
     assert "optimized prompt" in human.stdout and "deploy.md" in human.stdout
 

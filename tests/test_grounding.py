@@ -35,7 +35,9 @@ def test_low_scores_refuse_naming_best_score_and_threshold() -> None:
 
 
 def test_full_coverage_grounds_and_confidence_orders_hits() -> None:
-    g = _decide(Retrieval((_hit(0.5, 2.0), _hit(1.0, 6.0)), ("a",), 10), threshold=0.5)
+    g = _decide(
+        Retrieval((_hit(0.5, 2.0), _hit(1.0, 6.0)), ("a",), 10, idf_total=5.0), threshold=0.5
+    )
     assert g.is_grounded and g.refusal is None
     assert g.context[0].coverage == 1.0
     assert 0.5 <= g.confidence <= 1.0
@@ -43,9 +45,12 @@ def test_full_coverage_grounds_and_confidence_orders_hits() -> None:
 
 def test_probability_rises_with_coverage_and_score() -> None:
     model = GroundingModel()
-    assert model.probability(_hit(0.2, 3)) < model.probability(_hit(0.8, 3))
-    assert model.probability(_hit(0.8, 1)) < model.probability(_hit(0.8, 9))
-    assert 0.0 < model.probability(_hit(0.0, 0)) < model.probability(_hit(1.0, 50)) < 1.0
+    query = Retrieval((), ("a", "b"), 100, idf_total=6.0)
+    assert model.probability(_hit(0.2, 3), query) < model.probability(_hit(0.8, 3), query)
+    assert model.probability(_hit(0.8, 1), query) < model.probability(_hit(0.8, 9), query)
+    assert (
+        0.0 < model.probability(_hit(0.0, 0), query) < model.probability(_hit(1.0, 50), query) < 1.0
+    )
 
 
 def test_threshold_is_a_setting() -> None:

@@ -186,7 +186,10 @@ class PromptGen:
         query = self.validate(query)
         retrieval = retrieve(self.store, query, library=library or self.settings.library, k=k)
         return sorted(
-            (replace(h, score=self.grounding_model.probability(h)) for h in retrieval.hits),
+            (
+                replace(h, score=self.grounding_model.probability(h, retrieval))
+                for h in retrieval.hits
+            ),
             key=lambda h: -h.score,
         )
 

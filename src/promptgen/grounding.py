@@ -12,20 +12,29 @@ from promptgen.types import Grounding, Hit, Refusal
 
 @dataclass(frozen=True, slots=True)
 class GroundingModel:
-    """Logistic model of P(passage grounds the draft) from coverage and BM25 score.
+    """Logistic model of P(the passage grounds the draft).
 
-    The defaults were fitted with ``scripts/fit_grounding.py`` on the refusal sets of the
-    evaluation data (see docs/grounding.md); they can be refitted without code changes.
+    Features: the passage's IDF-weighted coverage of the draft's terms, its BM25 score divided
+    by the draft's total IDF (so the scale does not depend on the Library's size), and the
+    number of draft terms. The defaults were fitted with ``scripts/fit_grounding.py`` on the
+    refusal sets of ../shared/data (cranfield + pubmedqa, 615 queries); docs/grounding.md shows
+    the calibration table. Refit them there, not by hand.
     """
 
-    coverage_weight: float = 9.0
-    bm25_weight: float = 0.6
-    intercept: float = -6.5
+    coverage_weight: float = 4.006
+    score_weight: float = 2.579
+    length_weight: float = 0.294
+    intercept: float = -4.736
 
-    def probability(self, hit: Hit) -> float:
-        """Estimated probability that ``hit`` really grounds the draft."""
-        z = self.coverage_weight * hit.coverage + self.bm25_weight * math.log1p(max(hit.bm25, 0.0))
-        return 1.0 / (1.0 + math.exp(-(z + self.intercept)))
+    def probability(self, hit: Hit, retrieval: Retrieval) -> float:
+        """Estimated probability that ``hit`` really grounds the draft behind ``retrieval``."""
+        z = (
+            self.coverage_weight * hit.coverage
+            + self.score_weight * hit.bm25 / (retrieval.idf_total or 1.0)
+            + self.length_weight * math.log(1 + len(retrieval.terms))
+            + self.intercept
+        )
+        return 1.0 / (1.0 + math.exp(-z))
 
 
 def _refuse(code: str, reason: str, *, confidence: float, threshold: float) -> Grounding:
@@ -57,7 +66,8 @@ def decide(
             threshold=threshold,
         )
     scored = sorted(
-        (replace(h, score=model.probability(h)) for h in retrieval.hits), key=lambda h: -h.score
+        (replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits),
+        key=lambda h: -h.score,
     )
     if not scored or scored[0].score < threshold:
         best = scored[0].score if scored else 0.0

@@ -22,6 +22,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     terms: tuple[str, ...]
     library_chunks: int
+    idf_total: float = 0.0
 
 
 def idf(df: int, total: int) -> float:
@@ -45,4 +46,4 @@ def retrieve(store: LibraryStore, text: str, *, library: str, k: int = CANDIDATE
         replace(c.hit, coverage=sum(w for t, w in weights.items() if t in c.terms) / denominator)
         for c in candidates
     )
-    return Retrieval(hits, tuple(terms), total)
+    return Retrieval(hits, tuple(terms), total, denominator)

@@ -1,0 +1,91 @@
+"""Fit the Refusal Contract's GroundingModel on labelled refusal sets.
+
+For each collection under DATA/retrieval (laid out as ../shared/data/README.md describes), the
+refusal corpus is ingested into a temporary Library with PromptGen's own ingest, every refusal
+query is retrieved with PromptGen's own retrieve, and the best hit is labelled 1 when it is one
+of the query's gold documents (0 for unanswerable queries or a wrong passage). A logistic
+regression on (coverage, bm25 / total query IDF, log(1 + query terms)) then gives P(the best passage grounds the draft).
+
+Usage: python scripts/fit_grounding.py ../shared/data
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from scipy import optimize
+
+from promptgen.library.ingest import ingest
+from promptgen.library.sqlite import SQLiteStore
+from promptgen.retrieve import Retrieval, retrieve
+from promptgen.types import Hit
+
+
+def features(hit: Hit, retrieval: Retrieval) -> list[float]:
+    total = retrieval.idf_total or 1.0
+    return [hit.coverage, hit.bm25 / total, math.log(1 + len(retrieval.terms))]
+
+
+def _features(data: Path) -> tuple[list[list[float]], list[int]]:
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for collection in sorted((data / "retrieval").iterdir()):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = SQLiteStore(Path(tmp) / "lib.db")
+            ingest(store, [collection / "corpus_refusal.jsonl"])
+            keys = {d.id: d.key.rsplit("#", 1)[-1] for d in store.documents()}
+            lines = (collection / "queries_refusal.jsonl").read_text().split("\n")
+            for query in (json.loads(line) for line in lines if line.strip()):
+                retrieval = retrieve(store, query["text"], library="default")
+                hits = retrieval.hits
+                top = hits[0] if hits else None
+                doc_id = keys.get(top.document_id) if top else None
+                gold = set(query.get("gold_ids") or [])
+                rows.append(
+                    features(top, retrieval)
+                    if top
+                    else [0.0, 0.0, math.log(1 + len(retrieval.terms))]
+                )
+                labels.append(int(bool(query["answerable"]) and doc_id in gold))
+            store.close()
+        print(f"{collection.name}: {len(labels)} queries so far", file=sys.stderr)
+    return rows, labels
+
+
+def main() -> None:
+    x_rows, y_list = _features(Path(sys.argv[1]))
+    x = np.array(x_rows)
+    y = np.array(y_list, dtype=float)
+    design = np.hstack([x, np.ones((len(x), 1))])
+
+    def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ theta
+        p = 1 / (1 + np.exp(-z))
+        loss = (
+            -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
+            + 1e-3 * theta[:3] @ theta[:3]
+        )
+        grad = design.T @ (p - y) / len(y) + np.r_[2e-3 * theta[:3], 0.0]
+        return float(loss), grad
+
+    theta = optimize.minimize(nll, np.zeros(4), jac=True, method="L-BFGS-B").x
+    p = 1 / (1 + np.exp(-(design @ theta)))
+    bins = np.clip((p * 5).astype(int), 0, 4)
+    print("weights", theta)
+    print("calibration (predicted vs observed per fifth):")
+    for b in range(5):
+        mask = bins == b
+        if mask.any():
+            print(
+                f"  p in [{b / 5:.1f},{(b + 1) / 5:.1f}): n={mask.sum():4d} "
+                f"mean p={p[mask].mean():.2f} observed={y[mask].mean():.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
