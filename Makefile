@@ -18,8 +18,16 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-# Build the demo Library from docs/ and show what PromptGen answers for the spec's three drafts.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Build the demo Library from docs/ and serve the API (and the web page) on http://$(HOST):$(PORT).
 run: install
+	$(BIN)/promptgen ingest docs --prune
+	$(BIN)/promptgen serve --host $(HOST) --port $(PORT)
+
+# The spec's three drafts from the CLI, against the demo Library.
+demo: install
 	$(BIN)/promptgen ingest docs --prune
 	$(BIN)/promptgen precompute "library integration context"
 	$(BIN)/promptgen precompute "random unindexed query"

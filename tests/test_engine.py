@@ -8,7 +8,7 @@ import pytest
 
 from promptgen import PrecomputeOptions, PromptGen
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong, UnknownModel
-from promptgen.library.store import Candidate
+from promptgen.library.store import Candidate, CorpusStats
 
 RESULT_KEYS = {
     "request_id",
@@ -94,7 +94,7 @@ def test_requested_model_is_priced(demo_engine: PromptGen) -> None:
 class BrokenStore:
     """A Library whose database has gone away."""
 
-    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+    def corpus_stats(self, terms: list[str]) -> CorpusStats:
         raise LibraryUnavailable("database is locked")
 
     def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:

@@ -54,7 +54,7 @@ def test_probability_rises_with_coverage_and_score() -> None:
 
 
 def test_threshold_is_a_setting() -> None:
-    retrieval = Retrieval((_hit(0.8, 3.0),), ("a",), 10)
+    retrieval = Retrieval((_hit(0.8, 3.0),), ("a", "b"), 10, idf_total=6.0)
     assert _decide(retrieval, threshold=0.1).is_grounded
     assert not _decide(retrieval, threshold=0.999).is_grounded
 

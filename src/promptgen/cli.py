@@ -156,6 +156,28 @@ def train_intent_command(
     )
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes.")] = 1,
+    insecure: Annotated[
+        bool, typer.Option(help="Allow a public address without API keys.")
+    ] = False,
+) -> None:
+    """Serve the HTTP API (and the web page) with uvicorn."""
+    from promptgen.server.serve import ServeRefused, serve
+
+    try:
+        serve(host=host, port=port, workers=workers, insecure=insecure)
+    except ServeRefused as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except ValidationError as exc:
+        err.print(f"[red]error:[/red] invalid setting: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
 def main() -> None:
     """Entry point of the ``promptgen`` script."""
     app(prog_name="promptgen")

@@ -88,3 +88,35 @@ class BudgetExceeded(PromptGenError):
 
     code = "budget_exceeded"
     status = 422
+
+
+class Unauthorized(PromptGenError):
+    """A missing or wrong API key."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class RateLimited(PromptGenError):
+    """Too many requests for this key; ``retry_after`` says how many seconds to wait."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BodyTooLarge(PromptGenError):
+    """The request body is over the configured limit."""
+
+    code = "body_too_large"
+    status = 413
+
+
+class PromptGenUnavailable(PromptGenError):
+    """The engine could not be built; the server runs without it."""
+
+    code = "promptgen_unavailable"
+    status = 503

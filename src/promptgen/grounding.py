@@ -21,10 +21,10 @@ class GroundingModel:
     the calibration table. Refit them there, not by hand.
     """
 
-    coverage_weight: float = 4.006
-    score_weight: float = 2.579
-    length_weight: float = 0.294
-    intercept: float = -4.736
+    coverage_weight: float = 3.881
+    score_weight: float = 2.634
+    length_weight: float = 0.138
+    intercept: float = -4.397
 
     def probability(self, hit: Hit, retrieval: Retrieval) -> float:
         """Estimated probability that ``hit`` really grounds the draft behind ``retrieval``."""

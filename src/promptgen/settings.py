@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///.promptgen/library.db"
@@ -33,6 +33,35 @@ class Settings(BaseSettings):
     )
     default_tokenizer: str = Field("o200k_base", description="Tokenizer for the token counts.")
 
+    # HTTP service
+    api_keys: str = Field(
+        "", description="Comma-separated API keys; set to require auth on /api/*."
+    )
+    api_keys_file: Path | None = Field(None, description="File with one API key per line.")
+    cors_origins: str = Field(
+        "", description="Comma-separated origins allowed by CORS (off when empty)."
+    )
+    max_body_bytes: int = Field(262_144, ge=1024, description="Largest JSON request body.")
+    max_upload_bytes: int = Field(20_000_000, ge=1024, description="Largest document upload.")
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="Requests per minute per key (0: off)."
+    )
+    upload_dir: Path = Field(
+        Path(".promptgen/uploads"), description="Where uploaded documents are kept."
+    )
+    log_format: str = Field(
+        "auto", pattern="^(auto|json|text)$", description="auto: JSON unless a TTY."
+    )
+    feature_typing_intelligence: bool = Field(
+        True,
+        validation_alias=AliasChoices(
+            "FEATURE_TYPING_INTELLIGENCE", "PROMPTGEN_FEATURE_TYPING_INTELLIGENCE"
+        ),
+        description="Turns the web page's typing intelligence on or off (spec's rollback level 2).",
+    )
+    debounce_ms: int = Field(250, ge=0, le=5000, description="Web page debounce before precompute.")
+    min_chars: int = Field(3, ge=1, le=100, description="Drafts shorter than this are not sent.")
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
@@ -43,12 +72,24 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("catalog_path", "intent_model_path")
+    @field_validator("catalog_path", "intent_model_path", "api_keys_file")
     @classmethod
     def _file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"file not found: {value}")
         return value
+
+    def keys(self) -> frozenset[str]:
+        """API keys from PROMPTGEN_API_KEYS and PROMPTGEN_API_KEYS_FILE (empty: auth off)."""
+        keys = [k.strip() for k in self.api_keys.split(",")]
+        if self.api_keys_file is not None:
+            keys += [k.strip() for k in self.api_keys_file.read_text(encoding="utf-8").splitlines()]
+        return frozenset(k for k in keys if k and not k.startswith("#"))
+
+    @property
+    def origins(self) -> list[str]:
+        """CORS origins allowed (empty: CORS off)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -29,7 +29,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
             position INTEGER NOT NULL,
             heading TEXT NOT NULL,
-            text TEXT NOT NULL
+            text TEXT NOT NULL,
+            length INTEGER NOT NULL  -- index terms in head + body, for BM25 length normalization
         );
         CREATE INDEX chunks_document ON chunks (document_id);
         -- Holds normalized terms (stemmed, stopwords dropped) made in Python, so the query

@@ -13,6 +13,7 @@ from promptgen.errors import LibraryUnavailable
 from promptgen.library.migrations import migrate
 from promptgen.library.store import (
     Candidate,
+    CorpusStats,
     DocumentRecord,
     IngestPlan,
     LibraryStats,
@@ -39,6 +40,9 @@ class SQLiteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        # PRAGMA data_version ignores this connection's own commits, so count those too.
+        self._writes = 0
+        self._totals_cache: tuple[tuple[int, int], tuple[int, float]] | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -103,8 +107,15 @@ class SQLiteStore:
         document_id = cursor.lastrowid
         for chunk in doc.chunks:
             chunk_id = conn.execute(
-                "INSERT INTO chunks (document_id, position, heading, text) VALUES (?, ?, ?, ?)",
-                (document_id, chunk.position, chunk.heading, chunk.text),
+                "INSERT INTO chunks (document_id, position, heading, text, length)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    document_id,
+                    chunk.position,
+                    chunk.heading,
+                    chunk.text,
+                    len(chunk.head_terms.split()) + len(chunk.body_terms.split()),
+                ),
             ).lastrowid
             conn.execute(
                 "INSERT INTO chunks_fts (rowid, head, body) VALUES (?, ?, ?)",
@@ -138,6 +149,7 @@ class SQLiteStore:
                         ),
                     )
                 conn.execute("COMMIT")
+                self._writes += 1
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -151,6 +163,7 @@ class SQLiteStore:
             try:
                 self._delete(conn, document_id)
                 conn.execute("COMMIT")
+                self._writes += 1
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -169,19 +182,27 @@ class SQLiteStore:
         )
         with self._guard("search") as conn:
             rows = conn.execute(sql, (fts_query(terms), library, k)).fetchall()
-        return [Candidate(Hit(*row[:7]), frozenset(f"{row[7]} {row[8]}".split())) for row in rows]
+        return [Candidate(Hit(*row[:7]), tuple(f"{row[7]} {row[8]}".split())) for row in rows]
 
-    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
-        """The number of chunks and, per term, how many chunks contain it."""
+    def _totals(self, conn: sqlite3.Connection) -> tuple[int, float]:
+        """Chunk count and average length, cached until any connection commits a change."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._totals_cache is None or self._totals_cache[0] != (version, self._writes):
+            row = conn.execute("SELECT count(*), coalesce(avg(length), 0) FROM chunks").fetchone()
+            self._totals_cache = ((version, self._writes), (int(row[0]), float(row[1])))
+        return self._totals_cache[1]
+
+    def corpus_stats(self, terms: list[str]) -> CorpusStats:
+        """Chunk count, average chunk length and, per term, how many chunks contain it."""
         with self._guard("statistics") as conn:
-            total = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            total, average = self._totals(conn)
             frequencies = {}
             for term in terms:
                 row = conn.execute(
                     "SELECT doc FROM chunks_vocab WHERE term = ?", (term,)
                 ).fetchone()
                 frequencies[term] = row[0] if row else 0
-        return int(total), frequencies
+        return CorpusStats(total, average, frequencies)
 
     def stats(self) -> LibraryStats:
         """Counts, size on disk (with the WAL) and the time of the last ingest."""

@@ -51,10 +51,19 @@ class StoredDocument:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A search hit together with the index terms of its chunk (for coverage)."""
+    """A search hit together with the index terms of its chunk, in order (head then body)."""
 
     hit: Hit
-    terms: frozenset[str]
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusStats:
+    """What BM25 needs to know about the whole Library."""
+
+    chunks: int
+    average_length: float
+    frequencies: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +108,8 @@ class LibraryStore(Protocol):
         """The ``k`` best chunks for ``terms`` by BM25, best first."""
         ...
 
-    def document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
-        """The number of chunks and, per term, how many chunks contain it."""
+    def corpus_stats(self, terms: list[str]) -> CorpusStats:
+        """Chunk count, average chunk length and, per term, how many chunks contain it."""
         ...
 
     def stats(self) -> LibraryStats:

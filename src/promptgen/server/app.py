@@ -1,0 +1,91 @@
+"""The app factory: one PromptGen, its routes, middleware, metrics and error mapping."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from promptgen import __version__
+from promptgen.engine import PromptGen
+from promptgen.errors import PromptGenError
+from promptgen.server.context import RequestContext
+from promptgen.server.errors import install_error_handlers
+from promptgen.server.library_routes import library
+from promptgen.server.logs import configure_logging, log
+from promptgen.server.metrics import Metrics
+from promptgen.server.routes import api, ops
+from promptgen.server.security import KeyChecker, RateLimiter
+from promptgen.settings import Settings
+
+WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
+
+
+def _build_engine(
+    settings: Settings, logger: logging.Logger
+) -> tuple[PromptGen | None, str | None]:
+    """The engine, or None with the reason: the server must start either way."""
+    try:
+        promptgen = PromptGen(settings)
+    except PromptGenError as exc:
+        log(logger, logging.ERROR, "PromptGen unavailable:", reason=exc.message, code=exc.code)
+        return None, exc.message
+    except Exception as exc:
+        log(logger, logging.ERROR, "PromptGen unavailable:", reason=f"{type(exc).__name__}: {exc}")
+        return None, f"{type(exc).__name__}: {exc}"
+    promptgen.precompute("warm up the caches before the first request", request_id="startup")
+    stats = promptgen.stats()
+    log(
+        logger,
+        logging.INFO,
+        "✓ PromptGen imported",
+        version=__version__,
+        intent_model=promptgen.classifier.fingerprint(),
+        documents=stats.documents,
+        chunks=stats.chunks,
+    )
+    return promptgen, None
+
+
+def create_app(promptgen: PromptGen | None = None, settings: Settings | None = None) -> FastAPI:
+    """The HTTP app over ``promptgen`` (built from ``settings`` or the environment when absent)."""
+    settings = settings or (promptgen.settings if promptgen else Settings())
+    logger = configure_logging(settings.log_format)
+    unavailable = None
+    if promptgen is None:
+        promptgen, unavailable = _build_engine(settings, logger)
+    app = FastAPI(
+        title="PromptGen",
+        version=__version__,
+        summary="Typing-time prompt intelligence: intent, grounded context, optimized prompt, cost.",
+    )
+    app.state.settings = settings
+    app.state.promptgen = promptgen
+    app.state.unavailable = unavailable
+    app.state.logger = logger
+    app.state.metrics = Metrics()
+    app.state.keys = KeyChecker(settings.keys())
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    install_error_handlers(app)
+    app.include_router(api)
+    app.include_router(library)
+    app.include_router(ops)
+    if settings.origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        )
+    app.add_middleware(
+        RequestContext,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        logger=logger,
+    )
+    if WEB_DIST.is_dir():
+        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+    return app

@@ -1,0 +1,130 @@
+"""ASGI middleware: request id, body-size limit, timing and the one log line per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from promptgen.server.logs import log
+
+_REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
+PRECOMPUTE_PATH = "/api/precompute"
+UPLOAD_PATH = "/api/library/documents"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request id the middleware assigned (or a fresh one outside it)."""
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        state["request_id"] = uuid.uuid4().hex
+    return str(state["request_id"])
+
+
+def error_json(code: str, message: str, request_id: str) -> bytes:
+    """The one error body shape."""
+    return json.dumps(
+        {"error": {"code": code, "message": message, "request_id": request_id}}
+    ).encode()
+
+
+class RequestContext:
+    """Assigns X-Request-ID, bounds the body, times the request and logs one line for it."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        max_upload: int,
+        logger: logging.Logger,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.max_upload = max_upload
+        self.logger = logger
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        state = scope.setdefault("state", {})
+        state["request_id"] = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        state["started"] = started = self.clock()
+        limit = self.max_upload if scope["path"] == UPLOAD_PATH else self.max_body
+        status = {"code": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"], status["started"] = message["status"], True
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", state["request_id"].encode()),
+                ]
+            await send(message)
+
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            if int(headers.get("content-length") or 0) > limit:
+                raise _TooLarge
+            await self.app(scope, bounded_receive, send_with_id)
+        except _TooLarge:
+            if not status["started"]:
+                await self._too_large(send_with_id, state["request_id"], limit)
+        finally:
+            self._log(scope, state, int(status["code"]), (self.clock() - started) * 1000)
+
+    async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
+        body = error_json(
+            "body_too_large", f"request body is over the {limit:,}-byte limit", request_id
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def _log(self, scope: Scope, state: dict[str, Any], status: int, latency_ms: float) -> None:
+        fields: dict[str, Any] = {
+            "request_id": state["request_id"],
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "latency_ms": round(latency_ms, 2),
+        }
+        outcome = state.get("outcome")
+        if scope["path"] == PRECOMPUTE_PATH and outcome is not None:
+            log(self.logger, logging.INFO, "Precompute complete:", **fields, **outcome)
+        elif scope["path"] == PRECOMPUTE_PATH and status >= 400:
+            level = logging.ERROR if status >= 500 else logging.WARNING
+            code = state.get("error_code", "body_too_large" if status == 413 else "error")
+            log(self.logger, level, "Precompute error:", **fields, code=code)
+        else:
+            log(self.logger, logging.INFO, "Request:", **fields)

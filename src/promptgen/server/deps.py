@@ -1,0 +1,28 @@
+"""FastAPI dependencies: the engine, auth and rate limits, all read from app.state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from promptgen.engine import PromptGen
+from promptgen.errors import PromptGenUnavailable
+
+
+def get_promptgen(request: Request) -> PromptGen:
+    """The app's PromptGen, or 503 promptgen_unavailable with the reason it could not be built."""
+    promptgen: PromptGen | None = request.app.state.promptgen
+    if promptgen is None:
+        raise PromptGenUnavailable(f"PromptGen is unavailable: {request.app.state.unavailable}")
+    return promptgen
+
+
+def authorize(request: Request) -> None:
+    """Check the API key (when keys are configured) and the caller's rate limit."""
+    identity = request.app.state.keys.identity(request.headers.get("authorization"))
+    caller = identity or (request.client.host if request.client else "anonymous")
+    request.app.state.rate_limiter.check(caller)
+
+
+PromptGenDep = Annotated[PromptGen, Depends(get_promptgen)]

@@ -1,0 +1,75 @@
+"""Exception → JSON: every error body is {"error": {"code", "message", "request_id"}}."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from promptgen.errors import PromptGenError, RateLimited
+from promptgen.server.context import PRECOMPUTE_PATH, request_id_of
+from promptgen.server.metrics import Metrics
+
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+}
+
+
+def _respond(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    request_id = request_id_of(request.scope)
+    if request.url.path == PRECOMPUTE_PATH:
+        metrics: Metrics = request.app.state.metrics
+        started = request.scope.get("state", {}).get("started", time.perf_counter())
+        metrics.failed(code=code, seconds=max(0.0, time.perf_counter() - started))
+        # The request middleware writes the one log line, as "Precompute error:".
+        request.scope.setdefault("state", {})["error_code"] = code
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(
+        status_code=status,
+        content={"error": {"code": code, "message": message, "request_id": request_id}},
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map PromptGen errors, validation errors, HTTP errors and crashes to the JSON error body."""
+
+    @app.exception_handler(PromptGenError)
+    async def promptgen_error(request: Request, exc: PromptGenError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return _respond(request, exc.status, exc.code, exc.message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _respond(request, 400, "malformed_json", "the request body is not valid JSON")
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}"
+            for e in errors[:5]
+        )
+        return _respond(request, 422, "invalid_input", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return _respond(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        app.state.logger.error(
+            "Unhandled error: request_id=%s", request_id_of(request.scope), exc_info=exc
+        )
+        return _respond(
+            request, 500, "internal", "internal error; see the server log for this request_id"
+        )

@@ -1,0 +1,47 @@
+"""Deep health: each check runs for real and says why it failed."""
+
+from __future__ import annotations
+
+from promptgen import __version__
+from promptgen.engine import PromptGen
+from promptgen.errors import PromptGenError
+from promptgen.server.schemas import DeepHealthOut
+
+CANARY_DRAFT = "health check: how is the Library searched?"
+
+
+def deep_health(promptgen: PromptGen | None, unavailable: str | None) -> DeepHealthOut:
+    """Checks from the spec; context_builder=false alone (empty Library) stays healthy."""
+    checks = {
+        "promptgen_import": promptgen is not None,
+        "promptgen_functional": False,
+        "server": True,
+        "database": False,
+        "context_builder": False,
+    }
+    details: dict[str, str] = {}
+    if promptgen is None:
+        details["promptgen_import"] = unavailable or "engine not built"
+    else:
+        try:
+            promptgen.store.ping()
+            checks["database"] = True
+        except PromptGenError as exc:
+            details["database"] = exc.message
+        try:
+            result = promptgen.precompute(CANARY_DRAFT, request_id="health-canary")
+            checks["promptgen_functional"] = True
+            refusal = result.grounding.refusal
+            if refusal and refusal.code in ("empty_library", "library_unavailable"):
+                details["context_builder"] = refusal.reason
+            else:
+                checks["context_builder"] = True
+        except Exception as exc:
+            details["promptgen_functional"] = f"{type(exc).__name__}: {exc}"
+    healthy = checks["promptgen_import"] and checks["promptgen_functional"] and checks["database"]
+    return DeepHealthOut(
+        status="healthy" if healthy else "unhealthy",
+        checks=checks,
+        details=details,
+        version=__version__,
+    )

@@ -1,0 +1,122 @@
+"""Library routes: upload, list, delete and search documents (private data: always behind auth)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from promptgen.errors import DocumentNotFound
+from promptgen.library.uploads import stage_uploads
+from promptgen.server.deps import PromptGenDep, authorize
+from promptgen.server.schemas import (
+    ERROR_RESPONSES,
+    DocumentList,
+    DocumentOut,
+    HitOut,
+    IngestOut,
+    SearchOut,
+)
+
+library = APIRouter(
+    prefix="/api/library",
+    dependencies=[Depends(authorize)],
+    responses=ERROR_RESPONSES,
+    tags=["library"],
+)
+LibraryQuery = Annotated[
+    str | None, Query(alias="library", min_length=1, max_length=64, pattern=r"^[\w.-]+$")
+]
+
+
+@library.post("/documents", response_model=IngestOut)
+async def upload_documents(
+    request: Request,
+    promptgen: PromptGenDep,
+    files: Annotated[list[UploadFile], File(description="Documents in any supported format.")],
+    library_name: LibraryQuery = None,
+) -> IngestOut:
+    """Keep the files in the upload folder and ingest them (same parsers as `promptgen ingest`)."""
+    folder: Path = request.app.state.settings.upload_dir / (
+        library_name or promptgen.settings.library
+    )
+    contents = [(upload.filename, await upload.read()) for upload in files]
+    paths, failed = await run_in_threadpool(stage_uploads, folder, contents)
+    report = await run_in_threadpool(promptgen.ingest, paths, library=library_name)
+    failed += [(Path(p).name, r) for p, r in report.failed]
+    return IngestOut(
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        removed=report.removed,
+        chunks=report.chunks,
+        seconds=round(report.seconds, 4),
+        failed=[{"file": name, "reason": reason} for name, reason in failed],
+    )
+
+
+@library.get("/documents", response_model=DocumentList)
+def list_documents(
+    promptgen: PromptGenDep,
+    library_name: LibraryQuery = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DocumentList:
+    """Documents in the Library, oldest first."""
+    documents = promptgen.store.documents(library=library_name)
+    page = documents[offset : offset + limit]
+    return DocumentList(
+        documents=[
+            DocumentOut(
+                id=d.id,
+                library=d.library,
+                source=d.source,
+                title=d.title,
+                kind=d.kind,
+                chunks=d.chunk_count,
+                ingested_at=d.ingested_at,
+            )
+            for d in page
+        ],
+        total=len(documents),
+    )
+
+
+@library.delete("/documents/{document_id}")
+def delete_document(document_id: int, request: Request, promptgen: PromptGenDep) -> dict[str, int]:
+    """Delete a document and its chunks (and its uploaded file, if it was uploaded)."""
+    found = [d for d in promptgen.store.documents() if d.id == document_id]
+    if not found or not promptgen.store.delete_document(document_id):
+        raise DocumentNotFound(f"no document with id {document_id}")
+    uploads = request.app.state.settings.upload_dir.resolve()
+    path = Path(found[0].path)
+    if path.is_relative_to(uploads) and not promptgen.store.documents(path=str(path)):
+        path.unlink(missing_ok=True)
+    return {"deleted": document_id}
+
+
+@library.get("/search", response_model=SearchOut)
+def search(
+    promptgen: PromptGenDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for.")],
+    k: Annotated[int, Query(ge=1, le=50)] = 10,
+    library_name: LibraryQuery = None,
+) -> SearchOut:
+    """Ranked passages with source and calibrated score."""
+    hits = promptgen.search(q, k=k, library=library_name)
+    return SearchOut(
+        hits=[
+            HitOut(
+                id=h.chunk_id,
+                document_id=h.document_id,
+                source=h.source,
+                title=h.heading or h.title,
+                text=h.text,
+                score=round(h.score, 4),
+                bm25=round(h.bm25, 4),
+            )
+            for h in hits
+        ]
+    )

@@ -1,0 +1,170 @@
+"""Request and response models of the HTTP API (pydantic lives only at the edges)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+
+class PrecomputeOptionsIn(BaseModel):
+    """Optional per-request knobs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_context: int | None = Field(None, ge=1, le=50, description="Most passages to insert.")
+    budget_usd: float | None = Field(None, gt=0, description="Most USD to spend on the call.")
+    model: str | None = Field(None, max_length=100, description="Price this catalogued model.")
+
+
+class PrecomputeRequest(BaseModel):
+    """The draft being typed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: StrictStr = Field(description="The draft, as typed (1..PROMPTGEN_MAX_TEXT_CHARS).")
+    library: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[\w.-]+$")
+    options: PrecomputeOptionsIn | None = None
+
+
+class IntentOut(BaseModel):
+    label: str
+    confidence: float
+    scores: dict[str, float]
+
+
+class ContextOut(BaseModel):
+    id: int
+    source: str
+    title: str
+    text: str
+    score: float
+
+
+class RefusalOut(BaseModel):
+    code: str
+    reason: str
+
+
+class TokensOut(BaseModel):
+    prompt: int
+    context: int
+    estimated_output: int
+    tokenizer: str
+    exact: bool
+
+
+class AlternativeOut(BaseModel):
+    id: str
+    estimated_cost_usd: float
+    fits_context: bool
+
+
+class ModelOut(BaseModel):
+    id: str
+    reason: str
+    estimated_cost_usd: float
+    alternatives: list[AlternativeOut]
+
+
+class PrecomputeResponse(BaseModel):
+    """The PrecomputeResult contract (DESIGN.md)."""
+
+    request_id: str
+    version: str
+    intent: IntentOut
+    grounded: bool
+    confidence: float
+    context: list[ContextOut]
+    optimized_prompt: str | None
+    suggestions: list[str]
+    refusal: RefusalOut | None
+    tokens: TokensOut
+    model: ModelOut
+    timings_ms: dict[str, float]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code.")
+    message: str = Field(description="What is wrong and what to do, for a person.")
+    request_id: str
+
+
+class ErrorBody(BaseModel):
+    """Every error response has this shape."""
+
+    error: ErrorDetail
+
+
+class ConfigOut(BaseModel):
+    """What the web page needs to know."""
+
+    typing_intelligence: bool
+    debounce_ms: int
+    min_chars: int
+    max_text_chars: int
+    auth_required: bool
+    version: str
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class DeepHealthOut(BaseModel):
+    status: str
+    checks: dict[str, bool]
+    details: dict[str, str]
+    version: str
+
+
+class DocumentOut(BaseModel):
+    id: int
+    library: str
+    source: str
+    title: str
+    kind: str
+    chunks: int
+    ingested_at: str
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
+    total: int
+
+
+class IngestOut(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    chunks: int
+    seconds: float
+    failed: list[dict[str, str]]
+
+
+class HitOut(BaseModel):
+    id: int
+    document_id: int
+    source: str
+    title: str
+    text: str
+    score: float
+    bm25: float
+
+
+class SearchOut(BaseModel):
+    hits: list[HitOut]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in {
+        400: "malformed_json, empty_text or invalid_input",
+        401: "unauthorized: missing or wrong API key",
+        413: "text_too_long or body_too_large",
+        422: "invalid_input (wrong types or fields), budget_exceeded",
+        429: "rate_limited",
+        503: "promptgen_unavailable or library_unavailable",
+    }.items()
+}
