@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed
 DEMO_DB := .promptgen/demo.db
 export PROMPTGEN_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
-.PHONY: install run demo test lint format typecheck pytest intent-model catalog clean
+.PHONY: install web web-test chromium screenshots run demo test lint format typecheck pytest \
+	intent-model catalog clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+WEB_STAMP := web/node_modules/.installed
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/package.json
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +22,33 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# The chat page (Vite + React), built into web/dist, which the server serves at /.
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run build
+
+web: web/dist/index.html
+
+web-test: $(WEB_STAMP)
+	cd web && npm run typecheck && npm test
+
+# Debian's Chromium for the browser tests (Playwright drives it; browser downloads do not work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium; }
+
+# Refresh the README's screenshots from the browser tests.
+screenshots: install web chromium
+	PROMPTGEN_SCREENSHOT_DIR=docs/images $(BIN)/pytest tests/e2e -q
+
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # Build the demo Library from docs/ and serve the API (and the web page) on http://$(HOST):$(PORT).
-run: install
+run: install web
 	$(BIN)/promptgen ingest docs --prune
 	$(BIN)/promptgen serve --host $(HOST) --port $(PORT)
 
@@ -33,7 +59,7 @@ demo: install
 	$(BIN)/promptgen precompute "random unindexed query"
 	$(BIN)/promptgen precompute "implement authentication"
 
-test: install lint typecheck pytest
+test: install lint typecheck web-test pytest
 
 lint: install
 	$(BIN)/ruff check src tests scripts
@@ -46,7 +72,7 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install web chromium
 	$(BIN)/pytest
 
 # Rebuild the shipped intent model from our own prompts and the permissively licensed sets.
@@ -62,4 +88,4 @@ catalog: install
 	$(BIN)/python scripts/build_catalog.py ../shared/data/pricing/model_prices_upstream_only.json --date 2026-11-26
 
 clean:
-	rm -rf $(VENV) .promptgen .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .promptgen .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

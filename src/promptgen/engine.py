@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from promptgen import __version__
-from promptgen.cost.catalog import ModelCatalog, ModelEntry
+from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
 from promptgen.cost.routing import select_model
 from promptgen.cost.tokenizer import Tokenizer
@@ -108,9 +108,15 @@ class PromptGen:
         """Exact token count with the default encoding."""
         return self.tokenizer.count(text, self.settings.default_tokenizer)
 
-    def _model_tokens(self, model: ModelEntry, text: str) -> int:
-        count = self.tokenizer.count(text, model.encoding)
-        return count if model.is_exact else round(count * model.estimate_factor)
+    def _tokens_per_model(self, text: str) -> dict[str, int]:
+        """Input tokens of ``text`` for every catalogued model (each encoding counted once)."""
+        counts = {e: self.tokenizer.count(text, e) for e in {m.encoding for m in self.catalog}}
+        return {
+            m.id: counts[m.encoding]
+            if m.is_exact
+            else round(counts[m.encoding] * m.estimate_factor)
+            for m in self.catalog
+        }
 
     def _choose(
         self,
@@ -121,7 +127,7 @@ class PromptGen:
         options: PrecomputeOptions,
     ) -> ModelChoice:
         output = estimate_output_tokens(text, intent, self.count_tokens(text))
-        per_model = {m.id: self._model_tokens(m, prompt) for m in self.catalog}
+        per_model = self._tokens_per_model(prompt)
         routed = select_model(
             self.catalog,
             intent=intent,

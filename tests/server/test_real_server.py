@@ -3,59 +3,22 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import REPO
-
-PROMPTGEN = Path(sys.executable).with_name("promptgen")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.serving import PROMPTGEN, ingest_demo, serve
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A served demo Library; yields its base URL and log file, stops it afterwards."""
-    env = {**os.environ, "PROMPTGEN_DATABASE_URL": f"sqlite:///{tmp_path}/library.db"}
-    subprocess.run(
-        [PROMPTGEN, "ingest", str(REPO / "docs")], env=env, check=True, capture_output=True
-    )
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [PROMPTGEN, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        # Waiting for a separate process to bind its port is the one place a bounded wait belongs.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"server did not answer /health: {log.read_text()}")
-        yield url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """A served demo Library; yields its base URL and log file."""
+    ingest_demo({**os.environ, "PROMPTGEN_DATABASE_URL": f"sqlite:///{tmp_path}/library.db"})
+    with serve(tmp_path) as served:
+        yield served.url, served.log
 
 
 def test_spec_checks_against_the_real_server(server: tuple[str, Path]) -> None:

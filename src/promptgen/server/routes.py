@@ -60,6 +60,7 @@ def config(request: Request) -> ConfigOut:
     settings = request.app.state.settings
     return ConfigOut(
         typing_intelligence=settings.feature_typing_intelligence,
+        available=request.app.state.promptgen is not None,
         debounce_ms=settings.debounce_ms,
         min_chars=settings.min_chars,
         max_text_chars=settings.max_text_chars,

@@ -99,7 +99,12 @@ class ErrorBody(BaseModel):
 class ConfigOut(BaseModel):
     """What the web page needs to know."""
 
-    typing_intelligence: bool
+    typing_intelligence: bool = Field(
+        description="FEATURE_TYPING_INTELLIGENCE: show the indicator."
+    )
+    available: bool = Field(
+        description="False when the engine could not be built (precompute is 503)."
+    )
     debounce_ms: int
     min_chars: int
     max_text_chars: int

@@ -1,0 +1,77 @@
+"""Start the real `promptgen serve` in its own process for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PROMPTGEN = Path(sys.executable).with_name("promptgen")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running server: where it answers and where it logs."""
+
+    url: str
+    log: Path
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ingest_demo(env: dict[str, str]) -> None:
+    """Ingest the project's docs/ (the demo Library) with the CLI."""
+    subprocess.run(
+        [PROMPTGEN, "ingest", str(REPO / "docs")], env=env, check=True, capture_output=True
+    )
+
+
+@contextmanager
+def serve(tmp_path: Path, **env_overrides: str) -> Iterator[Served]:
+    """Run `promptgen serve` on a free port until the block ends."""
+    env = {
+        **os.environ,
+        "PROMPTGEN_DATABASE_URL": f"sqlite:///{tmp_path}/library.db",
+        **env_overrides,
+    }
+    port = free_port()
+    log = tmp_path / f"server-{port}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [PROMPTGEN, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        # Waiting for another process to bind its port is the one place a bounded wait belongs.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"server did not answer /health: {log.read_text()}")
+        yield Served(url, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
