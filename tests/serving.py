@@ -41,7 +41,7 @@ def ingest_demo(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serve(tmp_path: Path, **env_overrides: str) -> Iterator[Served]:
+def serve(tmp_path: Path, *, workers: int = 1, **env_overrides: str) -> Iterator[Served]:
     """Run `promptgen serve` on a free port until the block ends."""
     env = {
         **os.environ,
@@ -52,7 +52,16 @@ def serve(tmp_path: Path, **env_overrides: str) -> Iterator[Served]:
     log = tmp_path / f"server-{port}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [PROMPTGEN, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                PROMPTGEN,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

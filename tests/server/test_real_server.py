@@ -67,3 +67,22 @@ def test_public_bind_without_keys_is_refused(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 1 and "--insecure" in result.stderr
+
+
+def test_metrics_add_up_across_workers(tmp_path: Path) -> None:
+    env = {**os.environ, "PROMPTGEN_DATABASE_URL": f"sqlite:///{tmp_path}/library.db"}
+    ingest_demo(env)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with serve(tmp_path, workers=2) as served, httpx.Client(base_url=served.url) as client:
+        for _ in range(12):  # new connections, so both workers take some
+            httpx.post(f"{served.url}/api/precompute", json={"text": "library integration context"})
+        lines = client.get("/metrics").text.splitlines()
+    count = sum(
+        float(x.rsplit(" ", 1)[1])
+        for x in lines
+        if x.startswith("precompute_latency_seconds_count")
+    )
+    grounded = sum(
+        float(x.rsplit(" ", 1)[1]) for x in lines if x.startswith("precompute_grounded_total")
+    )
+    assert count == 12 and grounded == 12
