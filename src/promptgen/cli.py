@@ -156,6 +156,38 @@ def train_intent_command(
     )
 
 
+@app.command("eval")
+def eval_command(
+    data: Annotated[Path, typer.Option("--data", help="Folder laid out like ../shared/data.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the report as JSON.")
+    ] = None,
+    only: Annotated[
+        str, typer.Option(help="Tasks: intent,retrieval,refusal,routing.")
+    ] = "intent,retrieval,refusal,routing",
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most N items per set (quick runs).")
+    ] = None,
+) -> None:
+    """Measure intent, retrieval, refusal and routing quality on labelled data."""
+    from promptgen.evaluation import harness, report
+
+    chosen = tuple(t.strip() for t in only.split(",") if t.strip())
+    if unknown := set(chosen) - set(harness.TASKS):
+        err.print(
+            f"[red]error:[/red] unknown task(s) {sorted(unknown)}; choose from {', '.join(harness.TASKS)}"
+        )
+        raise typer.Exit(2)
+    if not data.is_dir():
+        err.print(f"[red]error:[/red] {data} is not a folder")
+        raise typer.Exit(2)
+    result = harness.run(data, only=chosen, limit=limit)
+    for table in report.tables(result):
+        out.print(table)
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=2))
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",

@@ -1,0 +1,1 @@
+"""The quality harness behind `promptgen eval`: intent, retrieval, refusal, routing, speed."""

@@ -1,0 +1,56 @@
+"""`promptgen eval`: run the selected tasks over a data folder and collect the JSON report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from promptgen.cost.catalog import ModelCatalog
+from promptgen.cost.tokenizer import Tokenizer
+from promptgen.engine import PromptGen
+from promptgen.evaluation import tasks
+from promptgen.evaluation.datasets import collections, intent_files, routing_files
+from promptgen.intent.classifier import IntentClassifier
+from promptgen.settings import Settings
+
+TASKS = ("intent", "retrieval", "refusal", "routing")
+
+
+def run(
+    data: Path,
+    *,
+    only: tuple[str, ...] = TASKS,
+    limit: int | None = None,
+    base: Settings | None = None,
+) -> dict[str, Any]:
+    """Every selected task's figures, in the shape issue #5 fixes; speed is always reported."""
+    base = base or Settings()
+    classifier = IntentClassifier.load(base.intent_model_path)
+    catalog = ModelCatalog.load(base.catalog_path)
+    tokenizer = Tokenizer()
+
+    def make_engine(settings: Settings) -> PromptGen:
+        merged = base.model_copy(update={"database_url": settings.database_url})
+        return PromptGen(merged, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
+
+    speed = tasks.SpeedLog()
+    report: dict[str, Any] = {}
+    if "intent" in only:
+        report["intent"] = tasks.evaluate_intent(classifier, intent_files(data), limit=limit)
+    if "retrieval" in only:
+        report["retrieval"] = {
+            c.name: tasks.evaluate_retrieval(make_engine, c, speed, limit=limit)
+            for c in collections(data)
+        }
+    if "refusal" in only:
+        report["refusal"] = {
+            c.name: tasks.evaluate_refusal(make_engine, c, speed, limit=limit)
+            for c in collections(data)
+            if (c.folder / "queries_refusal.jsonl").exists()
+        }
+    if "routing" in only:
+        report["routing"] = {
+            p.stem: tasks.evaluate_routing(classifier, p, limit=limit) for p in routing_files(data)
+        }
+    report["speed"] = speed.summary()
+    return report

@@ -1,0 +1,185 @@
+"""Each evaluation task runs PromptGen's own stages over a data folder and returns its figures."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from promptgen.cost.routing import difficulty
+from promptgen.engine import PromptGen
+from promptgen.evaluation import metrics
+from promptgen.evaluation.bm25 import PlainBM25
+from promptgen.evaluation.datasets import Collection, read_jsonl
+from promptgen.intent.classifier import IntentClassifier
+from promptgen.intent.train import normalize_label
+from promptgen.settings import Settings
+from promptgen.types import Hit
+
+STRONG_MODEL = "gpt-4-1106-preview"
+WEAK_MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
+EngineFactory = Callable[[Settings], PromptGen]
+
+
+@dataclass(slots=True)
+class SpeedLog:
+    """Timings gathered while the tasks run."""
+
+    ingest_docs: int = 0
+    ingest_seconds: float = 0.0
+    precompute_ms: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        """Ingest throughput and precompute latency percentiles."""
+        latencies = sorted(self.precompute_ms)
+
+        def pick(q: float) -> float:
+            return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else 0.0
+
+        return {
+            "ingest_docs_per_s": self.ingest_docs / self.ingest_seconds
+            if self.ingest_seconds
+            else 0.0,
+            "precompute_ms_p50": pick(0.5),
+            "precompute_ms_p95": pick(0.95),
+        }
+
+
+def evaluate_intent(
+    classifier: IntentClassifier, files: list[Path], *, limit: int | None = None
+) -> dict[str, Any]:
+    """Per-file and pooled (ALL) classification reports; unlabelled records are skipped."""
+    report: dict[str, Any] = {}
+    pooled_gold: list[str] = []
+    pooled_pred: list[str] = []
+    for path in files:
+        gold, predicted = [], []
+        for record in read_jsonl(path):
+            label = normalize_label(record.get("label"))
+            if label is None:
+                continue
+            gold.append(label)
+            predicted.append(classifier.classify(record["text"]).label)
+            if limit and len(gold) >= limit:
+                break
+        if gold:
+            report[path.stem] = metrics.classification_report(gold, predicted)
+            pooled_gold += gold
+            pooled_pred += predicted
+    if pooled_gold:
+        report["ALL"] = metrics.classification_report(pooled_gold, pooled_pred)
+    return report
+
+
+def _ingest(engine: PromptGen, corpus: Path, speed: SpeedLog) -> dict[int, str]:
+    """Ingest a corpus file; map Library document ids to the corpus's own ids."""
+    started = time.perf_counter()
+    report = engine.ingest([corpus])
+    speed.ingest_seconds += time.perf_counter() - started
+    speed.ingest_docs += report.added + report.updated
+    return {d.id: d.key.rsplit("#", 1)[-1] for d in engine.store.documents()}
+
+
+def _ranked_documents(hits: list[Hit], doc_ids: dict[int, str], k: int = 10) -> list[str]:
+    ranked: list[str] = []
+    for hit in hits:
+        doc = doc_ids[hit.document_id]
+        if doc not in ranked:
+            ranked.append(doc)
+    return ranked[:k]
+
+
+def _corpus_texts(path: Path) -> dict[str, str]:
+    return {str(r["id"]): f"{r.get('title') or ''} {r['text']}" for r in read_jsonl(path)}
+
+
+def evaluate_retrieval(
+    make_engine: EngineFactory, collection: Collection, speed: SpeedLog, *, limit: int | None = None
+) -> dict[str, Any]:
+    """nDCG@10, Recall@10 and MRR of PromptGen's search and of plain BM25 on answerable queries."""
+    queries = [q for q in collection.queries() if q.get("answerable", True)][:limit]
+    baseline = PlainBM25(_corpus_texts(collection.corpus_path()))
+    ours: dict[str, list[float]] = {"ndcg@10": [], "recall@10": [], "mrr": []}
+    plain: dict[str, list[float]] = {"ndcg@10": [], "recall@10": [], "mrr": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(Settings(database_url=f"sqlite:///{tmp}/eval.db"))
+        doc_ids = _ingest(engine, collection.corpus_path(), speed)
+        for query in queries:
+            gains = collection.gains(query)
+            relevant = set(gains)
+            for ranked, into in (
+                (_ranked_documents(engine.search(query["text"], k=40), doc_ids), ours),
+                ([doc for doc, _ in baseline.rank(query["text"])], plain),
+            ):
+                into["ndcg@10"].append(metrics.ndcg_at(ranked, gains))
+                into["recall@10"].append(metrics.recall_at(ranked, relevant))
+                into["mrr"].append(metrics.reciprocal_rank(ranked, relevant))
+        engine.close()
+    result: dict[str, Any] = {"queries": len(queries)}
+    result.update({name: statistics.fmean(values) for name, values in ours.items()})
+    result["bm25"] = {name: statistics.fmean(values) for name, values in plain.items()}
+    return result
+
+
+def evaluate_refusal(
+    make_engine: EngineFactory, collection: Collection, speed: SpeedLog, *, limit: int | None = None
+) -> dict[str, Any]:
+    """Refusal precision/recall/F1 ("refused" is positive), the BM25-threshold F1 and calibration."""
+    queries = collection.queries(refusal=True)[:limit]
+    baseline = PlainBM25(_corpus_texts(collection.corpus_path(refusal=True)))
+    unanswerable = [not q["answerable"] for q in queries]
+    refused, confidence, correct = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(Settings(database_url=f"sqlite:///{tmp}/eval.db"))
+        doc_ids = _ingest(engine, collection.corpus_path(refusal=True), speed)
+        for query in queries:
+            result = engine.precompute(query["text"])
+            speed.precompute_ms.append(result.timings_ms["total"])
+            refused.append(not result.grounded)
+            hits = result.grounding.context
+            top = doc_ids[hits[0].document_id] if hits else None
+            confidence.append(result.grounding.confidence)
+            correct.append(bool(query["answerable"]) and top in set(query.get("gold_ids") or []))
+        engine.close()
+    precision, recall, f1 = metrics.binary_f1(unanswerable, refused)
+    top_scores = [(baseline.rank(q["text"], k=1) or [("", 0.0)])[0][1] for q in queries]
+    threshold, bm25_f1 = metrics.best_threshold_f1(top_scores, unanswerable)
+    return {
+        "queries": len(queries),
+        "unanswerable": sum(unanswerable),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "bm25_f1": bm25_f1,
+        "bm25_threshold": threshold,
+        "ece": metrics.expected_calibration_error(confidence, correct),
+    }
+
+
+def evaluate_routing(
+    classifier: IntentClassifier, path: Path, *, limit: int | None = None, seed: int = 7
+) -> dict[str, Any]:
+    """CPT50/80/95 and APGR of the difficulty router, and of random routing for reference."""
+    records = list(read_jsonl(path))[:limit]
+    scores = [difficulty(r["prompt"], classifier.classify(r["prompt"])) for r in records]
+    strong = [bool(r["correct"][STRONG_MODEL]) for r in records]
+    weak = [bool(r["correct"][WEAK_MODEL]) for r in records]
+    curve = metrics.routing_curve(scores, strong, weak)
+    rng = random.Random(seed)
+    random_apgr = statistics.fmean(
+        metrics.apgr(metrics.routing_curve([rng.random() for _ in records], strong, weak))
+        for _ in range(5)
+    )
+    return {
+        "n": len(records),
+        "cpt50": metrics.cpt(curve, 0.5),
+        "cpt80": metrics.cpt(curve, 0.8),
+        "cpt95": metrics.cpt(curve, 0.95),
+        "apgr": metrics.apgr(curve),
+        "random_apgr": random_apgr,
+    }

@@ -1,0 +1,119 @@
+/**
+ * The quiet pre-send indicator beside the send button: what PromptGen makes of the draft.
+ * It only renders what useTypingIntelligence decided; it never blocks sending.
+ */
+import type { PrecomputeResult } from "../api/types";
+import { formatCount, formatPercent, formatScore, formatUsd, plural } from "../format";
+import type { TypingStatus } from "../hooks/useTypingIntelligence";
+
+export interface PreSendIndicatorProps {
+  status: TypingStatus;
+  result: PrecomputeResult | null;
+}
+
+const MAX_SUGGESTIONS = 3;
+
+export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
+  if (status === "idle" || status === "disabled") return null;
+
+  if (status === "loading" || (status === "ready" && !result)) {
+    return (
+      <div
+        className="indicator indicator--loading"
+        role="status"
+        aria-live="polite"
+        data-testid="pre-send-indicator"
+        data-state="loading"
+      >
+        <span aria-hidden="true">…</span>
+        <span className="sr-only">Analyzing draft</span>
+      </div>
+    );
+  }
+
+  if (status === "unavailable" || !result) {
+    return (
+      <div
+        className="indicator indicator--unavailable"
+        role="status"
+        aria-live="polite"
+        data-testid="pre-send-indicator"
+        data-state="unavailable"
+        title="Typing intelligence is unavailable right now. Sending still works."
+      >
+        unavailable
+      </div>
+    );
+  }
+
+  const { intent, tokens, model, refusal, context } = result;
+  const state = result.grounded ? "grounded" : "refused";
+  const totalTokens = tokens.prompt + tokens.estimated_output;
+  const suggestions = result.suggestions.slice(0, MAX_SUGGESTIONS);
+
+  return (
+    <div
+      className={`indicator indicator--${state}`}
+      role="status"
+      aria-live="polite"
+      data-testid="pre-send-indicator"
+      data-state={state}
+    >
+      <div className="indicator__row">
+        <span className="indicator__intent" data-testid="indicator-intent" title="Detected intent">
+          {intent.label} <span className="indicator__muted">{formatPercent(intent.confidence)}</span>
+        </span>
+        {result.grounded ? (
+          <span
+            className="indicator__grounding"
+            data-testid="indicator-sources"
+            title={`Grounding confidence ${formatPercent(result.confidence)}`}
+          >
+            Grounded · {plural(context.length, "source")}
+          </span>
+        ) : (
+          <span
+            className="indicator__refusal"
+            data-testid="indicator-refusal"
+            data-refusal-code={refusal?.code ?? "not_grounded"}
+          >
+            Not grounded: {refusal?.reason ?? "no supporting sources"}
+          </span>
+        )}
+        <span
+          className="indicator__cost"
+          data-testid="indicator-cost"
+          title={`${formatCount(tokens.prompt)} prompt + ~${formatCount(tokens.estimated_output)} output tokens (${tokens.tokenizer}${tokens.exact ? "" : ", estimated"})`}
+        >
+          {tokens.exact ? "" : "≈"}
+          {plural(totalTokens, "token")} · {formatUsd(model.estimated_cost_usd)}
+        </span>
+        <span className="indicator__model" data-testid="indicator-model" title={model.reason}>
+          {model.id}
+        </span>
+      </div>
+      {context.length > 0 && (
+        <details className="indicator__details">
+          <summary>Sources</summary>
+          <ol className="indicator__sources">
+            {context.map((item, index) => (
+              <li key={`${item.id}-${index}`}>
+                <span className="indicator__source-title">{item.title || item.source}</span>{" "}
+                <span className="indicator__muted">
+                  {item.source} · score {formatScore(item.score)}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+      {suggestions.length > 0 && (
+        <ul className="indicator__suggestions" aria-label="Suggestions">
+          {suggestions.map((suggestion) => (
+            <li key={suggestion}>{suggestion}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
