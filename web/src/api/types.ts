@@ -2,6 +2,8 @@
 
 export interface Config {
   typing_intelligence: boolean;
+  /** False when the server could not build its engine: precompute would answer 503. */
+  available: boolean;
   debounce_ms: number;
   min_chars: number;
   max_text_chars: number;

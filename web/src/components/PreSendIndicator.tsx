@@ -77,7 +77,7 @@ export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
             data-testid="indicator-refusal"
             data-refusal-code={refusal?.code ?? "not_grounded"}
           >
-            Not grounded: {refusal?.reason ?? "no supporting sources"}
+            Refused: {refusal?.reason ?? "no supporting sources"}
           </span>
         )}
         <span

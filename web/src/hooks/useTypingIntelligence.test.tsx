@@ -252,6 +252,15 @@ describe("useTypingIntelligence", () => {
     expect(warnSpy).not.toHaveBeenCalled();
   });
 
+  it("an engine the server reports as down makes it unavailable and sends nothing", async () => {
+    const server = installFakeServer({ config: { available: false } });
+    const { result, type } = await renderTyping();
+    type("implement authentication");
+    await advance(1000);
+    expect(result.current.status).toBe("unavailable");
+    expect(server.precomputeTexts()).toEqual([]);
+  });
+
   it("a failed /api/config makes it unavailable and sends nothing", async () => {
     const server = installFakeServer({ config: new TypeError("Failed to fetch") });
     const { result, type } = await renderTyping();

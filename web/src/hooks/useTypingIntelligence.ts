@@ -100,6 +100,7 @@ export function normalizeConfig(raw: Partial<Config> | null | undefined): Config
   const body = raw ?? {};
   return {
     typing_intelligence: body.typing_intelligence === true,
+    available: body.available !== false,
     debounce_ms: finiteAtLeast(body.debounce_ms, 0, DEFAULT_DEBOUNCE_MS),
     min_chars: finiteAtLeast(body.min_chars, 1, DEFAULT_MIN_CHARS),
     max_text_chars: finiteAtLeast(body.max_text_chars, 1, Number.POSITIVE_INFINITY),
@@ -128,6 +129,8 @@ function longerThan(text: string, limit: number): boolean {
 function gate(text: string, phase: Phase, config: Config | null): Outcome | null {
   if (phase === "failed") return UNAVAILABLE;
   if (phase === "off") return DISABLED;
+  // The server says its engine is down: stay quiet instead of collecting 503s.
+  if (config && !config.available) return UNAVAILABLE;
   const trimmed = text.trim();
   if (!trimmed || !longerThan(trimmed, (config?.min_chars ?? DEFAULT_MIN_CHARS) - 1)) return IDLE;
   if (config && longerThan(text, config.max_text_chars)) return UNAVAILABLE;

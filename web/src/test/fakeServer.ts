@@ -4,6 +4,7 @@ import type { Config, PrecomputeResult } from "../api/types";
 
 export const CONFIG: Config = {
   typing_intelligence: true,
+  available: true,
   debounce_ms: 250,
   min_chars: 3,
   max_text_chars: 20000,
