@@ -2,9 +2,9 @@
 
 For each collection under DATA/retrieval (laid out as ../shared/data/README.md describes), the
 refusal corpus is ingested into a temporary Library with PromptGen's own ingest, every refusal
-query is retrieved with PromptGen's own retrieve, and the best hit is labelled 1 when it is one
-of the query's gold documents (0 for unanswerable queries or a wrong passage). A logistic
-regression on (coverage, bm25 / total query IDF, log(1 + query terms)) then gives P(the best passage grounds the draft).
+query is retrieved with PromptGen's own retrieve, and the query is labelled 1 when it is
+answerable from that corpus (with --top: only when the best hit is a gold document). A logistic
+regression on promptgen.grounding.features (coverage, score, length, margin) then gives P(the best passage grounds the draft).
 
 Usage: python scripts/fit_grounding.py ../shared/data
 """
@@ -20,15 +20,14 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
+from promptgen.grounding import FEATURES, features
 from promptgen.library.ingest import ingest
 from promptgen.library.sqlite import SQLiteStore
-from promptgen.retrieve import Retrieval, retrieve
-from promptgen.types import Hit
+from promptgen.retrieve import retrieve
 
-
-def features(hit: Hit, retrieval: Retrieval) -> list[float]:
-    total = retrieval.idf_total or 1.0
-    return [hit.coverage, hit.bm25 / total, math.log(1 + len(retrieval.terms))]
+# The label: does the Library hold what grounds the query (answerable), or, with --top, is the
+# best passage itself a gold document? The Refusal Contract is about the first.
+TOP_ONLY = "--top" in sys.argv
 
 
 def _features(data: Path) -> tuple[list[list[float]], list[int]]:
@@ -46,12 +45,9 @@ def _features(data: Path) -> tuple[list[list[float]], list[int]]:
                 top = hits[0] if hits else None
                 doc_id = keys.get(top.document_id) if top else None
                 gold = set(query.get("gold_ids") or [])
-                rows.append(
-                    features(top, retrieval)
-                    if top
-                    else [0.0, 0.0, math.log(1 + len(retrieval.terms))]
-                )
-                labels.append(int(bool(query["answerable"]) and doc_id in gold))
+                empty = [0.0, 0.0, math.log(1 + len(retrieval.terms)), 0.0]
+                rows.append(list(features(top, retrieval)) if top else empty)
+                labels.append(int(bool(query["answerable"]) and (doc_id in gold or not TOP_ONLY)))
             store.close()
         print(f"{collection.name}: {len(labels)} queries so far", file=sys.stderr)
     return rows, labels
@@ -68,15 +64,20 @@ def main() -> None:
         p = 1 / (1 + np.exp(-z))
         loss = (
             -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
-            + 1e-3 * theta[:3] @ theta[:3]
+            + 1e-3 * theta[:-1] @ theta[:-1]
         )
-        grad = design.T @ (p - y) / len(y) + np.r_[2e-3 * theta[:3], 0.0]
+        grad = design.T @ (p - y) / len(y) + np.r_[2e-3 * theta[:-1], 0.0]
         return float(loss), grad
 
-    theta = optimize.minimize(nll, np.zeros(4), jac=True, method="L-BFGS-B").x
+    theta = optimize.minimize(nll, np.zeros(len(FEATURES) + 1), jac=True, method="L-BFGS-B").x
     p = 1 / (1 + np.exp(-(design @ theta)))
     bins = np.clip((p * 5).astype(int), 0, 4)
-    print("weights", theta)
+    print(
+        "weights",
+        dict(zip(FEATURES, np.round(theta[:-1], 3), strict=True)),
+        "intercept",
+        round(theta[-1], 3),
+    )
     print("calibration (predicted vs observed per fifth):")
     for b in range(5):
         mask = bins == b

@@ -38,7 +38,7 @@ def test_random_unindexed_query_is_refused(demo_engine: PromptGen) -> None:
     result = demo_engine.precompute("random unindexed query").to_dict()
     assert not result["grounded"] and result["optimized_prompt"] is None and result["context"] == []
     assert result["refusal"]["code"] == "no_grounding"
-    assert "threshold 0.50" in result["refusal"]["reason"]
+    assert "threshold 0.62" in result["refusal"]["reason"]
     # Intent, tokens and model are answered even when refused.
     assert result["intent"]["label"] and result["tokens"]["prompt"] > 0 and result["model"]["id"]
 

@@ -28,7 +28,7 @@ def test_empty_library_is_its_own_refusal() -> None:
 
 
 def test_low_scores_refuse_naming_best_score_and_threshold() -> None:
-    g = _decide(Retrieval((_hit(0.1, 1.0),), ("a", "b"), 10), threshold=0.6)
+    g = _decide(Retrieval((_hit(0.1, 1.0),), ("a", "b"), 10, idf_total=10.0), threshold=0.6)
     assert not g.is_grounded and g.context == ()
     assert g.refusal is not None and g.refusal.code == "no_grounding"
     assert f"{g.confidence:.2f}" in g.refusal.reason and "0.60" in g.refusal.reason
@@ -49,7 +49,7 @@ def test_probability_rises_with_coverage_and_score() -> None:
     assert model.probability(_hit(0.2, 3), query) < model.probability(_hit(0.8, 3), query)
     assert model.probability(_hit(0.8, 1), query) < model.probability(_hit(0.8, 9), query)
     assert (
-        0.0 < model.probability(_hit(0.0, 0), query) < model.probability(_hit(1.0, 50), query) < 1.0
+        0.0 < model.probability(_hit(0.0, 0), query) < model.probability(_hit(1.0, 12), query) < 1.0
     )
 
 

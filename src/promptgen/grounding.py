@@ -9,30 +9,45 @@ from dataclasses import dataclass, replace
 from promptgen.retrieve import Retrieval
 from promptgen.types import Grounding, Hit, Refusal
 
+FEATURES = ("coverage", "score", "length", "margin")
+
+
+def features(hit: Hit, retrieval: Retrieval) -> tuple[float, ...]:
+    """What the grounding model looks at for one passage (see FEATURES).
+
+    coverage: IDF-weighted share of the draft's terms in the passage. score: its BM25 divided by
+    the draft's total IDF, so the scale does not depend on the Library's size. length: log of the
+    number of draft terms. margin: how far its score stands above the best passage of any other
+    document (a real answer tends to stand out; a near-miss Library tends to be flat).
+    """
+    total = retrieval.idf_total or 1.0
+    runner_up = max(
+        (h.bm25 for h in retrieval.hits if h.document_id != hit.document_id), default=0.0
+    )
+    return (
+        hit.coverage,
+        hit.bm25 / total,
+        math.log(1 + len(retrieval.terms)),
+        (hit.bm25 - runner_up) / total,
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class GroundingModel:
-    """Logistic model of P(the passage grounds the draft).
+    """Logistic model of P(the passage grounds the draft) over ``features``.
 
-    Features: the passage's IDF-weighted coverage of the draft's terms, its BM25 score divided
-    by the draft's total IDF (so the scale does not depend on the Library's size), and the
-    number of draft terms. The defaults were fitted with ``scripts/fit_grounding.py`` on the
-    refusal sets of ../shared/data (cranfield + pubmedqa, 615 queries); docs/grounding.md shows
-    the calibration table. Refit them there, not by hand.
+    The defaults were fitted with ``scripts/fit_grounding.py`` on the refusal sets of
+    ../shared/data (cranfield + pubmedqa, 615 queries); docs/grounding.md shows the calibration
+    table. Refit them there, not by hand.
     """
 
-    coverage_weight: float = 3.881
-    score_weight: float = 2.634
-    length_weight: float = 0.138
-    intercept: float = -4.397
+    weights: tuple[float, ...] = (2.41, 3.248, 0.704, 2.731)
+    intercept: float = -4.769
 
     def probability(self, hit: Hit, retrieval: Retrieval) -> float:
         """Estimated probability that ``hit`` really grounds the draft behind ``retrieval``."""
-        z = (
-            self.coverage_weight * hit.coverage
-            + self.score_weight * hit.bm25 / (retrieval.idf_total or 1.0)
-            + self.length_weight * math.log(1 + len(retrieval.terms))
-            + self.intercept
+        z = self.intercept + sum(
+            w * x for w, x in zip(self.weights, features(hit, retrieval), strict=True)
         )
         return 1.0 / (1.0 + math.exp(-z))
 

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     library: str = Field("default", min_length=1, max_length=64, description="Default Library.")
     max_text_chars: int = Field(20_000, ge=1, le=1_000_000, description="Longest draft accepted.")
     grounding_threshold: float = Field(
-        0.5, ge=0.0, le=1.0, description="Grounding probability below which PromptGen refuses."
+        0.62, ge=0.0, le=1.0, description="Grounding probability below which PromptGen refuses."
     )
     context_k: int = Field(5, ge=1, le=50, description="Most passages inserted as context.")
     max_context_tokens: int = Field(1200, ge=50, le=100_000, description="Context token budget.")
@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     )
     upload_dir: Path = Field(
         Path(".promptgen/uploads"), description="Where uploaded documents are kept."
+    )
+    web_dir: Path | None = Field(
+        None, description="Built web page to serve at / (default: web/dist)."
     )
     log_format: str = Field(
         "auto", pattern="^(auto|json|text)$", description="auto: JSON unless a TTY."

@@ -133,22 +133,21 @@ def evaluate_refusal(
     queries = collection.queries(refusal=True)[:limit]
     baseline = PlainBM25(_corpus_texts(collection.corpus_path(refusal=True)))
     unanswerable = [not q["answerable"] for q in queries]
-    refused, confidence, correct = [], [], []
+    refused: list[bool] = []
+    confidence: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(Settings(database_url=f"sqlite:///{tmp}/eval.db"))
-        doc_ids = _ingest(engine, collection.corpus_path(refusal=True), speed)
+        _ingest(engine, collection.corpus_path(refusal=True), speed)
         for query in queries:
             result = engine.precompute(query["text"])
             speed.precompute_ms.append(result.timings_ms["total"])
             refused.append(not result.grounded)
-            hits = result.grounding.context
-            top = doc_ids[hits[0].document_id] if hits else None
             confidence.append(result.grounding.confidence)
-            correct.append(bool(query["answerable"]) and top in set(query.get("gold_ids") or []))
         engine.close()
     precision, recall, f1 = metrics.binary_f1(unanswerable, refused)
     top_scores = [(baseline.rank(q["text"], k=1) or [("", 0.0)])[0][1] for q in queries]
     threshold, bm25_f1 = metrics.best_threshold_f1(top_scores, unanswerable)
+    best_threshold, best_f1 = metrics.best_threshold_f1(confidence, unanswerable)
     return {
         "queries": len(queries),
         "unanswerable": sum(unanswerable),
@@ -157,7 +156,10 @@ def evaluate_refusal(
         "f1": f1,
         "bm25_f1": bm25_f1,
         "bm25_threshold": threshold,
-        "ece": metrics.expected_calibration_error(confidence, correct),
+        # Calibration of `confidence` against whether the Library really holds the answer.
+        "ece": metrics.expected_calibration_error(confidence, [not u for u in unanswerable]),
+        "best_threshold": best_threshold,
+        "f1_at_best_threshold": best_f1,
     }
 
 

@@ -21,6 +21,7 @@ from promptgen.server.routes import api, ops
 from promptgen.server.security import KeyChecker, RateLimiter
 from promptgen.settings import Settings
 
+# Where `make web` builds the page in a source checkout; installed wheels set PROMPTGEN_WEB_DIR.
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
@@ -86,6 +87,7 @@ def create_app(promptgen: PromptGen | None = None, settings: Settings | None = N
         max_upload=settings.max_upload_bytes,
         logger=logger,
     )
-    if WEB_DIST.is_dir():
-        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+    web_dir = settings.web_dir or WEB_DIST
+    if web_dir.is_dir():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app
