@@ -20,10 +20,18 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
+from promptgen.embed.embedder import Embedder, to_blob
 from promptgen.grounding import FEATURES, features
 from promptgen.library.ingest import ingest
 from promptgen.library.sqlite import SQLiteStore
 from promptgen.retrieve import retrieve
+
+EMBEDDER = Embedder()
+
+
+def embed_blobs(texts: list[str]) -> list[bytes]:
+    return [to_blob(v) for v in EMBEDDER.embed(texts)]
+
 
 # The label: does the Library hold what grounds the query (answerable), or, with --top, is the
 # best passage itself a gold document? The Refusal Contract is about the first.
@@ -36,16 +44,16 @@ def _features(data: Path) -> tuple[list[list[float]], list[int]]:
     for collection in sorted((data / "retrieval").iterdir()):
         with tempfile.TemporaryDirectory() as tmp:
             store = SQLiteStore(Path(tmp) / "lib.db")
-            ingest(store, [collection / "corpus_refusal.jsonl"])
+            ingest(store, [collection / "corpus_refusal.jsonl"], embed=embed_blobs)
             keys = {d.id: d.key.rsplit("#", 1)[-1] for d in store.documents()}
             lines = (collection / "queries_refusal.jsonl").read_text().split("\n")
             for query in (json.loads(line) for line in lines if line.strip()):
-                retrieval = retrieve(store, query["text"], library="default")
+                retrieval = retrieve(store, query["text"], library="default", embedder=EMBEDDER)
                 hits = retrieval.hits
                 top = hits[0] if hits else None
                 doc_id = keys.get(top.document_id) if top else None
                 gold = set(query.get("gold_ids") or [])
-                empty = [0.0, 0.0, math.log(1 + len(retrieval.terms)), 0.0]
+                empty = [0.0, 0.0, math.log(1 + len(retrieval.terms)), 0.0, 0.0]
                 rows.append(list(features(top, retrieval)) if top else empty)
                 labels.append(int(bool(query["answerable"]) and (doc_id in gold or not TOP_ONLY)))
             store.close()

@@ -13,6 +13,7 @@ from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
 from promptgen.cost.routing import select_model
 from promptgen.cost.tokenizer import Tokenizer
+from promptgen.embed.embedder import Embedder, to_blob
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong
 from promptgen.grounding import GroundingModel, decide
 from promptgen.intent.classifier import IntentClassifier
@@ -55,6 +56,7 @@ class PromptGen:
         catalog: ModelCatalog | None = None,
         tokenizer: Tokenizer | None = None,
         grounding_model: GroundingModel | None = None,
+        embedder: Embedder | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.settings = settings or Settings()
@@ -64,6 +66,7 @@ class PromptGen:
         for encoding in {self.settings.default_tokenizer, *(m.encoding for m in self.catalog)}:
             self.tokenizer.encoding(encoding)  # load now, not inside the first request
         self.grounding_model = grounding_model or GroundingModel()
+        self.embedder = embedder or Embedder()
         self.store = store or open_store(self.settings)
         self._clock = clock
 
@@ -87,7 +90,7 @@ class PromptGen:
 
     def _retrieve(self, text: str, library: str) -> Retrieval | Refusal:
         try:
-            return retrieve(self.store, text, library=library)
+            return retrieve(self.store, text, library=library, embedder=self.embedder)
         except LibraryUnavailable as exc:
             return Refusal("library_unavailable", f"the Library cannot be searched: {exc.message}")
 
@@ -188,16 +191,14 @@ class PromptGen:
         )
 
     def search(self, query: str, *, k: int = 10, library: str | None = None) -> list[Hit]:
-        """Library passages for ``query``, best first, with calibrated scores."""
+        """Library passages for ``query`` in retrieval order, with calibrated scores."""
         query = self.validate(query)
-        retrieval = retrieve(self.store, query, library=library or self.settings.library, k=k)
-        return sorted(
-            (
-                replace(h, score=self.grounding_model.probability(h, retrieval))
-                for h in retrieval.hits
-            ),
-            key=lambda h: -h.score,
+        retrieval = retrieve(
+            self.store, query, library=library or self.settings.library, k=k, embedder=self.embedder
         )
+        return [
+            replace(h, score=self.grounding_model.probability(h, retrieval)) for h in retrieval.hits
+        ]
 
     def ingest(
         self,
@@ -214,7 +215,12 @@ class PromptGen:
             library=library or self.settings.library,
             prune=prune,
             progress=progress,
+            embed=self.embed_blobs,
         )
+
+    def embed_blobs(self, texts: list[str]) -> list[bytes]:
+        """Stored-vector form of each text's embedding."""
+        return [to_blob(v) for v in self.embedder.embed(texts)]
 
     def stats(self) -> LibraryStats:
         """Library size and freshness."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from promptgen.retrieve import Retrieval
 from promptgen.types import Grounding, Hit, Refusal
 
-FEATURES = ("coverage", "score", "length", "margin")
+FEATURES = ("coverage", "score", "length", "margin", "similarity")
 
 
 def features(hit: Hit, retrieval: Retrieval) -> tuple[float, ...]:
@@ -19,6 +19,7 @@ def features(hit: Hit, retrieval: Retrieval) -> tuple[float, ...]:
     the draft's total IDF, so the scale does not depend on the Library's size. length: log of the
     number of draft terms. margin: how far its score stands above the best passage of any other
     document (a real answer tends to stand out; a near-miss Library tends to be flat).
+    similarity: cosine of the draft's and the passage's static embeddings.
     """
     total = retrieval.idf_total or 1.0
     runner_up = max(
@@ -29,6 +30,7 @@ def features(hit: Hit, retrieval: Retrieval) -> tuple[float, ...]:
         hit.bm25 / total,
         math.log(1 + len(retrieval.terms)),
         (hit.bm25 - runner_up) / total,
+        hit.similarity,
     )
 
 
@@ -41,8 +43,8 @@ class GroundingModel:
     table. Refit them there, not by hand.
     """
 
-    weights: tuple[float, ...] = (2.41, 3.248, 0.704, 2.731)
-    intercept: float = -4.769
+    weights: tuple[float, ...] = (2.41, 3.06, 0.505, 2.74, 1.255)
+    intercept: float = -4.907
 
     def probability(self, hit: Hit, retrieval: Retrieval) -> float:
         """Estimated probability that ``hit`` really grounds the draft behind ``retrieval``."""
@@ -80,28 +82,27 @@ def decide(
             confidence=0.0,
             threshold=threshold,
         )
-    scored = sorted(
-        (replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits),
-        key=lambda h: -h.score,
-    )
-    if not scored or scored[0].score < threshold:
-        best = scored[0].score if scored else 0.0
-        where = f" ({scored[0].source})" if scored else ""
+    # Retrieval order is kept: it ranks relevance; the probability decides what may be used.
+    scored = [replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits]
+    best = max(scored, key=lambda h: h.score, default=None)
+    if best is None or best.score < threshold:
+        confidence = best.score if best else 0.0
+        where = f" ({best.source})" if best else ""
         return _refuse(
             "no_grounding",
-            f"no Library passage grounds this draft: best score {best:.2f}{where} is below "
+            f"no Library passage grounds this draft: best score {confidence:.2f}{where} is below "
             f"the grounding threshold {threshold:.2f}",
-            confidence=best,
+            confidence=confidence,
             threshold=threshold,
         )
     context: list[Hit] = []
     budget = max_tokens
     for hit in scored:
-        if hit.score < threshold or len(context) >= max_passages:
+        if len(context) >= max_passages:
             break
         cost = count_tokens(hit.text)
-        if context and cost > budget:
+        if hit.score < threshold or (context and cost > budget):
             continue
         context.append(hit)
         budget -= cost
-    return Grounding(True, scored[0].score, tuple(context), None, threshold)
+    return Grounding(True, best.score, tuple(context), None, threshold)

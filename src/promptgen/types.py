@@ -38,6 +38,7 @@ class Hit:
     bm25: float
     coverage: float = 0.0
     score: float = 0.0
+    similarity: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

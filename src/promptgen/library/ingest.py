@@ -15,6 +15,8 @@ from promptgen.library.store import ChunkRecord, DocumentRecord, IngestPlan, Lib
 from promptgen.library.terms import terms
 
 Progress = Callable[[Path], None]
+# Texts → one vector blob each (see promptgen.embed); None stores no vectors.
+EmbedBlobs = Callable[[list[str]], list[bytes]]
 
 
 @dataclass(slots=True)
@@ -80,20 +82,32 @@ def content_hash(doc: ParsedDocument) -> str:
     return digest.hexdigest()
 
 
-def chunk_document(doc: ParsedDocument) -> tuple[ChunkRecord, ...]:
-    """The document's chunks with their heading paths and index terms."""
-    records: list[ChunkRecord] = []
-    for section in doc.sections:
-        head_terms = " ".join(terms(f"{doc.title} {section.heading}"))
-        for text in chunk_text(section.text):
-            records.append(
-                ChunkRecord(len(records), section.heading, text, head_terms, " ".join(terms(text)))
-            )
-    return tuple(records)
+def chunk_document(doc: ParsedDocument, embed: EmbedBlobs | None = None) -> tuple[ChunkRecord, ...]:
+    """The document's chunks with their heading paths, index terms and (optionally) vectors."""
+    pieces = [
+        (section.heading, " ".join(terms(f"{doc.title} {section.heading}")), text)
+        for section in doc.sections
+        for text in chunk_text(section.text)
+    ]
+    # The heading path is embedded with the text: it often says what the passage is about.
+    vectors = (
+        embed([f"{heading}\n{text}" for heading, _, text in pieces]) if embed and pieces else []
+    )
+    return tuple(
+        ChunkRecord(
+            n, heading, text, head_terms, " ".join(terms(text)), vectors[n] if vectors else None
+        )
+        for n, (heading, head_terms, text) in enumerate(pieces)
+    )
 
 
 def _plan_file(
-    store: LibraryStore, path: Path, docs: list[ParsedDocument], library: str, report: IngestReport
+    store: LibraryStore,
+    path: Path,
+    docs: list[ParsedDocument],
+    library: str,
+    report: IngestReport,
+    embed: EmbedBlobs | None = None,
 ) -> tuple[list[DocumentRecord], list[int]]:
     """Upserts and deletes for one parsed file, counting what changes."""
     abs_path = str(path.resolve())
@@ -110,7 +124,7 @@ def _plan_file(
         if old is not None and old.content_hash == digest:
             report.unchanged += 1
             continue
-        chunks = chunk_document(doc)
+        chunks = chunk_document(doc, embed)
         upserts.append(
             DocumentRecord(
                 library, key, abs_path, display_source(path), doc.title, doc.kind, digest, chunks
@@ -134,6 +148,7 @@ def ingest(
     prune: bool = False,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    embed: EmbedBlobs | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into ``library``; files that fail are reported and change nothing."""
     started = clock()
@@ -148,7 +163,7 @@ def ingest(
         except ParseError as exc:
             report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
         else:
-            file_upserts, file_deletes = _plan_file(store, path, docs, library, report)
+            file_upserts, file_deletes = _plan_file(store, path, docs, library, report, embed)
             upserts.extend(file_upserts)
             deletes.extend(file_deletes)
         if progress is not None:

@@ -52,6 +52,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        "chunk_vectors",
+        """
+        -- Static embedding of each chunk (float16), for the dense half of hybrid retrieval.
+        ALTER TABLE chunks ADD COLUMN vector BLOB
+        """,
+    ),
 )
 
 

@@ -43,6 +43,7 @@ class SQLiteStore:
         # PRAGMA data_version ignores this connection's own commits, so count those too.
         self._writes = 0
         self._totals_cache: tuple[tuple[int, int], tuple[int, float]] | None = None
+        self._df_cache: dict[str, int] = {}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -107,14 +108,15 @@ class SQLiteStore:
         document_id = cursor.lastrowid
         for chunk in doc.chunks:
             chunk_id = conn.execute(
-                "INSERT INTO chunks (document_id, position, heading, text, length)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (document_id, position, heading, text, length, vector)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     document_id,
                     chunk.position,
                     chunk.heading,
                     chunk.text,
                     len(chunk.head_terms.split()) + len(chunk.body_terms.split()),
+                    chunk.vector,
                 ),
             ).lastrowid
             conn.execute(
@@ -175,33 +177,40 @@ class SQLiteStore:
             return []
         sql = (
             "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text,"
-            f" -{_BM25}, f.head, f.body"
+            f" -{_BM25}, f.head, f.body, c.vector"
             " FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
             " JOIN documents d ON d.id = c.document_id"
             f" WHERE chunks_fts MATCH ? AND d.library = ? ORDER BY {_BM25} LIMIT ?"
         )
         with self._guard("search") as conn:
             rows = conn.execute(sql, (fts_query(terms), library, k)).fetchall()
-        return [Candidate(Hit(*row[:7]), tuple(f"{row[7]} {row[8]}".split())) for row in rows]
+        return [
+            Candidate(Hit(*row[:7]), tuple(f"{row[7]} {row[8]}".split()), row[9]) for row in rows
+        ]
 
     def _totals(self, conn: sqlite3.Connection) -> tuple[int, float]:
         """Chunk count and average length, cached until any connection commits a change."""
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        if self._totals_cache is None or self._totals_cache[0] != (version, self._writes):
+        version = (conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
+        if self._totals_cache is None or self._totals_cache[0] != version:
             row = conn.execute("SELECT count(*), coalesce(avg(length), 0) FROM chunks").fetchone()
-            self._totals_cache = ((version, self._writes), (int(row[0]), float(row[1])))
+            self._totals_cache = (version, (int(row[0]), float(row[1])))
+            self._df_cache.clear()
         return self._totals_cache[1]
 
     def corpus_stats(self, terms: list[str]) -> CorpusStats:
         """Chunk count, average chunk length and, per term, how many chunks contain it."""
         with self._guard("statistics") as conn:
             total, average = self._totals(conn)
-            frequencies = {}
-            for term in terms:
+            # Term frequencies repeat across drafts (Zipf); the cache dies with any change.
+            missing = [t for t in terms if t not in self._df_cache]
+            for term in missing:
                 row = conn.execute(
                     "SELECT doc FROM chunks_vocab WHERE term = ?", (term,)
                 ).fetchone()
-                frequencies[term] = row[0] if row else 0
+                self._df_cache[term] = row[0] if row else 0
+            if len(self._df_cache) > 500_000:
+                self._df_cache.clear()
+            frequencies = {t: self._df_cache[t] for t in terms if t in self._df_cache}
         return CorpusStats(total, average, frequencies)
 
     def stats(self) -> LibraryStats:

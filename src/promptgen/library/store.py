@@ -17,6 +17,7 @@ class ChunkRecord:
     text: str
     head_terms: str
     body_terms: str
+    vector: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Candidate:
 
     hit: Hit
     tokens: tuple[str, ...]
+    vector: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
