@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := .promptgen/demo.db
 export PROMPTGEN_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
-.PHONY: install web web-test chromium screenshots run demo test lint format typecheck pytest \
+.PHONY: install web web-test chromium postgres screenshots run demo test lint format typecheck pytest \
 	intent-model catalog clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_STAMP := web/node_modules/.installed
@@ -40,6 +40,11 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium; }
 
+# PostgreSQL 15 for the tests that run the Library on PostgreSQL (tests/pg.py starts its own server).
+postgres:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends postgresql-15; }
+
 # Refresh the README's screenshots from the browser tests.
 screenshots: install web chromium
 	PROMPTGEN_SCREENSHOT_DIR=docs/images $(BIN)/pytest tests/e2e -q
@@ -72,7 +77,7 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install web chromium
+pytest: install web chromium postgres
 	$(BIN)/pytest
 
 # Rebuild the shipped intent model from our own prompts and the permissively licensed sets.
@@ -81,7 +86,7 @@ intent-model: install
 	$(BIN)/promptgen train-intent src/promptgen/intent/data/*.jsonl \
 	  $(SHARED_INTENT)/gsm8k_test.jsonl $(SHARED_INTENT)/mmlu_routellm.jsonl \
 	  $(SHARED_INTENT)/mbpp_test.jsonl $(SHARED_INTENT)/arena_hard_v2.jsonl \
-	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 400 \
+	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 1500 \
 	  --out src/promptgen/intent/intent_model.npz
 
 catalog: install
@@ -89,3 +94,11 @@ catalog: install
 
 clean:
 	rm -rf $(VENV) .promptgen .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
+
+# Benchmark (not part of `make test`): a generated Library (cached under .promptgen/bench), the
+# real server under open-loop load, in-process latency; writes bench/results/bench-<time>.json.
+# See docs/performance.md. Example: make bench BENCH_ARGS="--chunks 10000 --duration 5"
+BENCH_ARGS ?= --chunks 100000 --compare 10000
+.PHONY: bench
+bench: install
+	$(BIN)/promptgen bench $(BENCH_ARGS)

@@ -60,13 +60,15 @@ class PromptGen:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.settings = settings or Settings()
-        self.classifier = classifier or IntentClassifier.load(self.settings.intent_model_path)
+        self.embedder = embedder or Embedder()
+        self.classifier = classifier or IntentClassifier.load(
+            self.settings.intent_model_path, self.embedder
+        )
         self.catalog = catalog or ModelCatalog.load(self.settings.catalog_path)
         self.tokenizer = tokenizer or Tokenizer()
         for encoding in {self.settings.default_tokenizer, *(m.encoding for m in self.catalog)}:
             self.tokenizer.encoding(encoding)  # load now, not inside the first request
         self.grounding_model = grounding_model or GroundingModel()
-        self.embedder = embedder or Embedder()
         self.store = store or open_store(self.settings)
         self._clock = clock
 

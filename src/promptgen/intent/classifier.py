@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from promptgen.embed.embedder import Embedder
 from promptgen.errors import IntentModelInvalid
 from promptgen.intent.features import DIMENSIONS, featurize
 from promptgen.types import INTENT_LABELS, Intent
@@ -27,11 +28,20 @@ class IntentClassifier:
         labels: tuple[str, ...],
         temperature: float = 1.0,
         metadata: dict[str, object] | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
-        if weights.shape != (DIMENSIONS, len(labels)) or bias.shape != (len(labels),):
+        # Rows past DIMENSIONS, when present, weigh the draft's static embedding.
+        dense = weights.shape[0] - DIMENSIONS
+        if dense < 0 or weights.shape[1] != len(labels) or bias.shape != (len(labels),):
             raise IntentModelInvalid(
-                f"intent model has shape {weights.shape}, expected ({DIMENSIONS}, {len(labels)}); "
+                f"intent model has shape {weights.shape}, expected ({DIMENSIONS}[+d], {len(labels)}); "
                 "rebuild it with `promptgen train-intent`"
+            )
+        self.embedder = (embedder or Embedder()) if dense else None
+        if self.embedder is not None and self.embedder.dimensions != dense:
+            raise IntentModelInvalid(
+                f"intent model expects {dense}-dimension embeddings, the embedder gives "
+                f"{self.embedder.dimensions}; rebuild it with `promptgen train-intent`"
             )
         self.weights = weights
         self.bias = bias
@@ -40,7 +50,7 @@ class IntentClassifier:
         self.metadata = metadata or {}
 
     @classmethod
-    def load(cls, path: Path | None = None) -> IntentClassifier:
+    def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> IntentClassifier:
         """The model at ``path``, or the one shipped in the package."""
         try:
             if path is None:
@@ -57,6 +67,7 @@ class IntentClassifier:
                 labels,
                 float(archive["temperature"]),
                 metadata,
+                embedder,
             )
         except (OSError, KeyError, ValueError) as exc:
             where = path or f"the package's {SHIPPED_MODEL}"
@@ -82,6 +93,8 @@ class IntentClassifier:
         """Uncalibrated class scores."""
         indices, values = featurize(text)
         result: npt.NDArray[np.float32] = values @ self.weights[indices] + self.bias
+        if self.embedder is not None:
+            result = result + self.embedder.embed_one(text) @ self.weights[DIMENSIONS:]
         return result
 
     def classify(self, text: str) -> Intent:

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, sparse
 
+from promptgen.embed.embedder import Embedder
 from promptgen.errors import InvalidInput
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.intent.features import DIMENSIONS, featurize
@@ -63,18 +64,21 @@ def load_examples(
     return examples
 
 
-def _matrix(texts: list[str]) -> sparse.csr_matrix:
+def _matrix(texts: list[str], embedder: Embedder | None = None) -> sparse.csr_matrix:
     rows, cols, vals = [], [], []
     for row, text in enumerate(texts):
         indices, values = featurize(text)
         rows.append(np.full(len(indices), row))
         cols.append(indices)
         vals.append(values)
-    return sparse.csr_matrix(
+    hashed = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(texts), DIMENSIONS),
         dtype=np.float64,
     )
+    if embedder is None:
+        return hashed
+    return sparse.hstack([hashed, sparse.csr_matrix(embedder.embed(texts))]).tocsr()
 
 
 def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -122,7 +126,12 @@ def _temperature(logits: npt.NDArray[np.float64], y: npt.NDArray[np.int64]) -> f
 
 
 def train(
-    examples: list[Example], *, l2: float = 1e-4, holdout: float = 0.2, seed: int = 13
+    examples: list[Example],
+    *,
+    l2: float = 1e-5,
+    holdout: float = 0.2,
+    seed: int = 13,
+    embedder: Embedder | None = None,
 ) -> IntentClassifier:
     """Fit on all examples; the temperature comes from a model fitted on the rest of a held-out split."""
     labels = tuple(label for label in INTENT_LABELS if any(e.label == label for e in examples))
@@ -134,7 +143,7 @@ def train(
     split = int(len(order) * (1 - holdout))
     texts = [examples[i].text for i in order]
     y = np.array([index[examples[i].label] for i in order], dtype=np.int64)
-    x = _matrix(texts)
+    x = _matrix(texts, embedder)
     w, b = _fit(x[:split], y[:split], len(labels), l2)
     temperature = _temperature(x[split:] @ w + b, y[split:]) if split < len(order) else 1.0
     w, b = _fit(x, y, len(labels), l2)
@@ -143,7 +152,8 @@ def train(
         "per_label": dict(Counter(e.label for e in examples)),
         "sources": sorted({e.source for e in examples}),
         "l2": l2,
+        "embedding": embedder.fingerprint if embedder else None,
     }
     return IntentClassifier(
-        w.astype(np.float32), b.astype(np.float32), labels, temperature, metadata
+        w.astype(np.float32), b.astype(np.float32), labels, temperature, metadata, embedder
     )
