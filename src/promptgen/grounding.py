@@ -100,8 +100,10 @@ def decide(
     for hit in scored:
         if len(context) >= max_passages:
             break
+        if hit.score < threshold:
+            continue
         cost = count_tokens(hit.text)
-        if hit.score < threshold or (context and cost > budget):
+        if context and cost > budget:
             continue
         context.append(hit)
         budget -= cost

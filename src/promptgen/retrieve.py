@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,40 +62,73 @@ def idf(df: int, total: int) -> float:
 
 def bm25(tokens: tuple[str, ...], weights: dict[str, float], average_length: float) -> float:
     """Okapi BM25 (k1=1.2, b=0.75) of one chunk for the weighted query terms."""
-    counts = Counter(t for t in tokens if t in weights)
-    norm = K1 * (1 - B + B * len(tokens) / (average_length or 1.0))
-    return sum(weights[t] * tf * (K1 + 1) / (tf + norm) for t, tf in counts.items())
+    return _bm25(Counter(tokens), len(tokens), weights, average_length)
 
 
-def _score(candidate: Candidate, weights: dict[str, float], average_length: float) -> Hit:
-    present = set(candidate.tokens)
+def _bm25(
+    counts: Counter[str], length: int, weights: dict[str, float], average_length: float
+) -> float:
+    norm = K1 * (1 - B + B * length / (average_length or 1.0))
+    return sum(
+        w * counts[t] * (K1 + 1) / (counts[t] + norm) for t, w in weights.items() if t in counts
+    )
+
+
+@dataclass(slots=True)
+class _Scored:
+    """A candidate while it is being ranked (mutable, cheap; becomes a Hit at the end)."""
+
+    candidate: Candidate
+    counts: Counter[str]
+    bm25: float
+    coverage: float
+    similarity: float = 0.0
+    fused: float = 0.0
+
+    def hit(self) -> Hit:
+        h = self.candidate.hit
+        return Hit(
+            h.chunk_id,
+            h.document_id,
+            h.source,
+            h.title,
+            h.heading,
+            h.text,
+            self.bm25,
+            self.coverage,
+            0.0,
+            self.similarity,
+        )
+
+
+def _score(candidate: Candidate, weights: dict[str, float], average_length: float) -> _Scored:
+    counts = Counter(candidate.tokens)
     # Coverage counts every draft term, including ones the Library has never seen: a draft
     # whose distinctive words are absent is not grounded however well its common words match.
-    coverage = sum(w for t, w in weights.items() if t in present) / (sum(weights.values()) or 1.0)
-    return replace(
-        candidate.hit, bm25=bm25(candidate.tokens, weights, average_length), coverage=coverage
-    )
+    coverage = sum(w for t, w in weights.items() if t in counts) / (sum(weights.values()) or 1.0)
+    score = _bm25(counts, len(candidate.tokens), weights, average_length)
+    return _Scored(candidate, counts, score, coverage)
 
 
 def _expanded_query(
     store: LibraryStore,
-    ranked: list[tuple[Candidate, Hit]],
+    ranked: list[_Scored],
     weights: dict[str, float],
     total: int,
     fusion: Fusion,
 ) -> dict[str, float]:
     """Draft terms plus the feedback terms of the best chunks, as BM25 term weights (IDF-scaled)."""
     top = ranked[: fusion.feedback_chunks]
-    best = top[0][1].bm25
-    mass = [math.exp(hit.bm25 - best) for _, hit in top]
-    vocabulary = sorted({t for candidate, _ in top for t in candidate.tokens})
+    best = top[0].bm25
+    mass = [math.exp(s.bm25 - best) for s in top]
+    vocabulary = sorted({t for s in top for t in s.counts})
     frequencies = store.corpus_stats(vocabulary).frequencies
     feedback: dict[str, float] = {}
-    for (candidate, _), m in zip(top, mass, strict=True):
-        counts = Counter(candidate.tokens)
-        length = len(candidate.tokens) or 1
-        for term, tf in counts.items():
-            weight = m / sum(mass) * tf / length * idf(frequencies.get(term, 0), total)
+    for scored, m in zip(top, mass, strict=True):
+        length = len(scored.candidate.tokens) or 1
+        share = m / sum(mass) / length
+        for term, tf in scored.counts.items():
+            weight = share * tf * idf(frequencies.get(term, 0), total)
             feedback[term] = feedback.get(term, 0.0) + weight
     best_terms = sorted(feedback, key=lambda t: -feedback[t])[: fusion.feedback_terms]
     expansion = {t: feedback[t] for t in best_terms}
@@ -109,31 +142,31 @@ def _expanded_query(
 
 def _fuse(
     store: LibraryStore,
-    candidates: list[Candidate],
-    hits: list[Hit],
+    scored: list[_Scored],
     weights: dict[str, float],
     *,
     total: int,
     average_length: float,
     query_vector: np.ndarray | None,
     fusion: Fusion,
-) -> list[Hit]:
-    """The pool re-ordered by fused score; each hit keeps its own BM25 and gains its similarity."""
-    ranked = sorted(zip(candidates, hits, strict=True), key=lambda pair: -pair[1].bm25)
+) -> list[_Scored]:
+    """The pool re-ordered by fused score, each keeping its own BM25 and gaining its similarity."""
+    ranked = sorted(scored, key=lambda s: -s.bm25)
     expanded = _expanded_query(store, ranked, weights, total, fusion)
-    feedback = [bm25(c.tokens, expanded, average_length) for c, _ in ranked]
-    similarity = [
-        float(from_blob(c.vector) @ query_vector) if query_vector is not None and c.vector else 0.0
-        for c, _ in ranked
-    ]
-    top_bm25 = ranked[0][1].bm25 or 1.0
+    feedback = [_bm25(s.counts, len(s.candidate.tokens), expanded, average_length) for s in ranked]
+    if query_vector is not None:
+        for s in ranked:
+            if s.candidate.vector:
+                s.similarity = float(from_blob(s.candidate.vector) @ query_vector)
+    top_bm25 = ranked[0].bm25 or 1.0
     top_feedback = max(feedback) or 1.0
-    fused = [
-        fusion.bm25 * hit.bm25 / top_bm25 + fusion.feedback * f / top_feedback + fusion.dense * s
-        for (_, hit), f, s in zip(ranked, feedback, similarity, strict=True)
-    ]
-    order = sorted(range(len(ranked)), key=lambda i: -fused[i])
-    return [replace(ranked[i][1], similarity=similarity[i]) for i in order]
+    for s, f in zip(ranked, feedback, strict=True):
+        s.fused = (
+            fusion.bm25 * s.bm25 / top_bm25
+            + fusion.feedback * f / top_feedback
+            + fusion.dense * s.similarity
+        )
+    return sorted(ranked, key=lambda s: -s.fused)
 
 
 def retrieve(
@@ -153,13 +186,12 @@ def retrieve(
     weights = {t: idf(corpus.frequencies.get(t, 0), corpus.chunks) for t in terms}
     searched = sorted((t for t in terms if corpus.frequencies.get(t)), key=lambda t: -weights[t])
     candidates = store.search(searched[:MAX_QUERY_TERMS], library=library, k=max(k, POOL))
-    hits = [_score(c, weights, corpus.average_length) for c in candidates]
-    if fusion is not None and hits:
+    scored = [_score(c, weights, corpus.average_length) for c in candidates]
+    if fusion is not None and scored:
         query_vector = embedder.embed_one(text) if embedder is not None else None
-        hits = _fuse(
+        scored = _fuse(
             store,
-            candidates,
-            hits,
+            scored,
             weights,
             total=corpus.chunks,
             average_length=corpus.average_length,
@@ -167,5 +199,6 @@ def retrieve(
             fusion=fusion,
         )
     else:
-        hits.sort(key=lambda h: -h.bm25)
-    return Retrieval(tuple(hits[:k]), tuple(terms), corpus.chunks, sum(weights.values()))
+        scored.sort(key=lambda s: -s.bm25)
+    hits = tuple(s.hit() for s in scored[:k])
+    return Retrieval(hits, tuple(terms), corpus.chunks, sum(weights.values()))

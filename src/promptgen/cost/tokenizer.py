@@ -71,8 +71,11 @@ def load_encoding(name: str) -> tiktoken.Encoding:
 class Tokenizer:
     """Counts tokens per encoding; each encoding is loaded once, on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_size: int = 4096) -> None:
         self._encodings: dict[str, tiktoken.Encoding] = {}
+        # Library passages are counted again and again (popular passages ground many drafts).
+        self._cache: dict[tuple[str, str], int] = {}
+        self._cache_size = cache_size
 
     def encoding(self, name: str) -> tiktoken.Encoding:
         """The loaded encoding ``name``."""
@@ -82,4 +85,11 @@ class Tokenizer:
 
     def count(self, text: str, encoding: str = "o200k_base") -> int:
         """Exact token count; special-token text is counted as ordinary text, never refused."""
-        return len(self.encoding(encoding).encode_ordinary(text))
+        key = (encoding, text)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = len(self.encoding(encoding).encode_ordinary(text))
+            if len(self._cache) >= self._cache_size:
+                self._cache.pop(next(iter(self._cache)))  # oldest first (dicts keep order)
+            self._cache[key] = cached
+        return cached
