@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from promptgen import render
 from promptgen.engine import PrecomputeOptions, PromptGen
 from promptgen.errors import PromptGenError
-from promptgen.library.ingest import collect_files
+from promptgen.library.ingest import IngestReport, collect_files
 from promptgen.settings import Settings
 
 app = typer.Typer(help="PromptGen: typing-time prompt intelligence.", no_args_is_help=True)
@@ -52,16 +52,50 @@ def engine() -> Iterator[PromptGen]:
         promptgen.close()
 
 
+def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str | None) -> None:
+    """Sync ``folder`` into the Library every ``interval`` seconds until Ctrl-C."""
+    from promptgen.library.sync import FolderSync, is_idle, watch
+
+    def show(report: IngestReport) -> None:
+        if not is_idle(report):
+            render.print_failures(err, report.failed)
+            out.print(render.ingest_summary(report), highlight=False)
+
+    def retry(exc: PromptGenError) -> None:
+        err.print(f"[red]error:[/red] {exc.message}; retrying in {interval:g} s", highlight=False)
+
+    library = library or pg.settings.library
+    sync = FolderSync(pg.store, folder, library=library, embed=pg.embed_blobs)
+    err.print(f"watching {folder} every {interval:g} s (Ctrl-C stops)", highlight=False)
+    try:
+        watch(sync, interval=interval, on_pass=show, on_error=retry)
+    except KeyboardInterrupt:
+        err.print("stopped watching")
+
+
 @app.command("ingest")
 def ingest_command(
-    paths: Annotated[list[Path], typer.Argument(help="Files and folders to ingest.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files and folders to ingest.")] = None,
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
     library: Annotated[
         str | None, typer.Option(help="Library name (default: PROMPTGEN_LIBRARY).")
     ] = None,
+    watch: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, file_okay=False, help="Keep the Library in step with this folder."
+        ),
+    ] = None,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between --watch passes.")] = 5.0,
 ) -> None:
-    """Ingest files and folders into the Library, in one transaction."""
+    """Ingest files and folders into the Library in one transaction, or --watch a folder."""
+    if bool(paths) == (watch is not None):
+        err.print("[red]error:[/red] give files and folders to ingest, or --watch DIR (not both)")
+        raise typer.Exit(2)
     with engine() as pg:
+        if watch is not None:
+            return watch_folder(pg, watch, interval=interval, library=library)
+        paths = paths or []
         files, _ = collect_files(paths)
         show = len(files) >= PROGRESS_MIN_FILES and err.is_terminal
         with Progress(
@@ -139,13 +173,17 @@ def train_intent_command(
         "src/promptgen/intent/intent_model.npz"
     ),
     max_per_label: Annotated[int | None, typer.Option(help="Cap per file and label.")] = None,
+    no_embeddings: Annotated[
+        bool, typer.Option(help="Hashed n-grams only, without the static embedding.")
+    ] = False,
 ) -> None:
     """Rebuild the intent model from labelled prompts."""
+    from promptgen.embed import Embedder
     from promptgen.intent.train import load_examples, train
 
     try:
         examples = load_examples(data, max_per_label=max_per_label)
-        model = train(examples)
+        model = train(examples, embedder=None if no_embeddings else Embedder())
     except (PromptGenError, OSError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
@@ -186,6 +224,18 @@ def eval_command(
         out.print(table)
     if json_out is not None:
         json_out.write_text(json.dumps(result, indent=2))
+
+
+@app.command(
+    "bench",
+    add_help_option=False,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def bench_command(ctx: typer.Context) -> None:
+    """Benchmark ingest, latency and throughput on a generated Library (see --help)."""
+    from promptgen.bench.command import main as bench_main
+
+    bench_main(ctx.args)
 
 
 @app.command("serve")

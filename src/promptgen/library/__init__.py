@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from promptgen.errors import LibraryUnavailable
 from promptgen.library.sqlite import SQLiteStore
 from promptgen.library.store import LibraryStore
 from promptgen.settings import Settings
 
 
 def open_store(settings: Settings) -> LibraryStore:
-    """The store named by ``settings.database_url``."""
+    """The store named by ``settings.database_url``: a SQLite file or a PostgreSQL database."""
     path = settings.sqlite_path
-    if path is None:
-        raise LibraryUnavailable(
-            "PostgreSQL Libraries are not supported by this version; "
-            "use PROMPTGEN_DATABASE_URL=sqlite:///path/to/library.db"
-        )
-    return SQLiteStore(path)
+    if path is not None:
+        return SQLiteStore(path)
+    # Imported here so SQLite users never load psycopg.
+    from promptgen.library.postgres import PostgresStore
+
+    return PostgresStore(settings.database_url)
 
 
 __all__ = ["LibraryStore", "SQLiteStore", "open_store"]

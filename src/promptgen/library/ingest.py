@@ -101,7 +101,7 @@ def chunk_document(doc: ParsedDocument, embed: EmbedBlobs | None = None) -> tupl
     )
 
 
-def _plan_file(
+def plan_file(
     store: LibraryStore,
     path: Path,
     docs: list[ParsedDocument],
@@ -163,7 +163,7 @@ def ingest(
         except ParseError as exc:
             report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
         else:
-            file_upserts, file_deletes = _plan_file(store, path, docs, library, report, embed)
+            file_upserts, file_deletes = plan_file(store, path, docs, library, report, embed)
             upserts.extend(file_upserts)
             deletes.extend(file_deletes)
         if progress is not None:

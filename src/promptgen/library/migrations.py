@@ -64,18 +64,22 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply the migrations this database lacks, in order; return their names."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    applied = []
-    for version, name, sql in MIGRATIONS:
-        if version in done:
-            continue
-        conn.execute("BEGIN")
-        try:
+    """Apply the migrations this database lacks, in order; return their names.
+
+    Safe when several processes open a new file at once: the write lock is taken before the
+    applied versions are read, so a second process waits and then finds nothing left to do.
+    """
+    applied: list[str] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        for version, name, sql in MIGRATIONS:
+            if version in done:
+                continue
             for statement in sql.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -83,9 +87,9 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 (version, name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        applied.append(name)
+            applied.append(name)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return applied

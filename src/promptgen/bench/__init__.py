@@ -1,0 +1,1 @@
+"""Benchmarks: a generated Library, the real server under open-loop load, in-process latency."""

@@ -1,0 +1,112 @@
+"""A real PostgreSQL 15 for tests: one server per session in a temporary folder, one database per test.
+
+Load it with ``pytest_plugins = ["tests.pg"]`` in a test module. PostgreSQL refuses to run as
+root, so under root the server runs as the ``postgres`` user that Debian's package creates.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.serving import free_port
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+SERVER_USER = "postgres"
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A running server: where it listens and how to make databases on it."""
+
+    port: int
+    folder: Path
+
+    def url(self, database: str = "postgres") -> str:
+        """A postgresql:// URL for ``database`` (trust authentication, no password)."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A new empty database's name (template0: no copy of anything a test left behind)."""
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name``, ending any connection a test left open."""
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _as_server_user(*args: str) -> list[str]:
+    """The command, run as the server's user when we are root (initdb refuses root)."""
+    return ["runuser", "-u", SERVER_USER, "--", *args] if os.geteuid() == 0 else list(args)
+
+
+@contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """Start PostgreSQL 15 on a free port in a temporary folder; stop it and delete the folder."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"PostgreSQL 15 is not installed ({PG_BIN}/initdb): run `make postgres`")
+    folder = Path(tempfile.mkdtemp(prefix="promptgen-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, SERVER_USER)
+    data, log, port = folder / "data", folder / "server.log", free_port()
+    options = (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        " -c synchronous_commit=off -c full_page_writes=off"
+    )
+    try:
+        subprocess.run(
+            _as_server_user(
+                str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                "--no-sync", "--no-locale", "-E", "UTF8",
+            ),
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        started = subprocess.run(
+            _as_server_user(
+                str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
+                "-w", "-t", "60", "start",
+            ),
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if started.returncode != 0:
+            server_log = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{server_log}")
+        yield PostgresServer(port, folder)
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                _as_server_user(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
+                capture_output=True,
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole session (databases are per test)."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty database, dropped after the test."""
+    name = postgres_server.create_database()
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)
