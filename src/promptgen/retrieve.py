@@ -25,7 +25,7 @@ from promptgen.types import Hit
 POOL = 50
 CANDIDATES = 20
 # Long drafts are cut to their rarest terms: common terms cost FTS5 time and say little.
-MAX_QUERY_TERMS = 24
+MAX_QUERY_TERMS = 12
 K1 = 1.2
 B = 0.75
 
