@@ -26,6 +26,10 @@ POOL = 50
 CANDIDATES = 20
 # Long drafts are cut to their rarest terms: common terms cost FTS5 time and say little.
 MAX_QUERY_TERMS = 12
+# FTS5 ranks every chunk that matches any searched term, so the work grows with the summed
+# posting lists: stop adding (ever more common) terms past this many postings. Measured at
+# 100k chunks: p95 of the search 134 ms unbounded, 12 ms with 6,000 (docs/performance.md).
+POSTINGS_BUDGET = 6000
 K1 = 1.2
 B = 0.75
 
@@ -169,6 +173,22 @@ def _fuse(
     return sorted(ranked, key=lambda s: -s.fused)
 
 
+def _searched_terms(
+    terms: list[str], weights: dict[str, float], frequencies: dict[str, int]
+) -> list[str]:
+    """The rarest draft terms, at most MAX_QUERY_TERMS and within the postings budget."""
+    chosen: list[str] = []
+    postings = 0
+    for term in sorted((t for t in terms if frequencies.get(t)), key=lambda t: -weights[t]):
+        if len(chosen) == MAX_QUERY_TERMS or (
+            chosen and postings + frequencies[term] > POSTINGS_BUDGET
+        ):
+            break
+        chosen.append(term)
+        postings += frequencies[term]
+    return chosen
+
+
 def retrieve(
     store: LibraryStore,
     text: str,
@@ -184,8 +204,9 @@ def retrieve(
     if not terms or corpus.chunks == 0:
         return Retrieval((), tuple(terms), corpus.chunks)
     weights = {t: idf(corpus.frequencies.get(t, 0), corpus.chunks) for t in terms}
-    searched = sorted((t for t in terms if corpus.frequencies.get(t)), key=lambda t: -weights[t])
-    candidates = store.search(searched[:MAX_QUERY_TERMS], library=library, k=max(k, POOL))
+    candidates = store.search(
+        _searched_terms(terms, weights, corpus.frequencies), library=library, k=max(k, POOL)
+    )
     scored = [_score(c, weights, corpus.average_length) for c in candidates]
     if fusion is not None and scored:
         query_vector = embedder.embed_one(text) if embedder is not None else None
