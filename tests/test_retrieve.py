@@ -1,0 +1,88 @@
+"""Hybrid retrieval over a real SQLite Library: candidates, feedback, dense similarity, budgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from promptgen import PromptGen
+from promptgen.embed.embedder import Embedder, from_blob, to_blob
+from promptgen.retrieve import MAX_QUERY_TERMS, POSTINGS_BUDGET, Fusion, _searched_terms, retrieve
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def test_embeddings_are_unit_vectors_and_mean_something(embedder: Embedder) -> None:
+    vectors = embedder.embed(
+        ["reset a forgotten password", "recover my account password", "bake sourdough bread", ""]
+    )
+    assert vectors.shape == (4, embedder.dimensions)
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
+    assert not vectors[3].any()  # nothing known, nothing claimed
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    round_trip = from_blob(to_blob(vectors[0]))
+    assert np.allclose(round_trip, vectors[0], atol=1e-3)
+
+
+def test_chunks_carry_vectors_and_hits_carry_similarity(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes])
+    retrieval = retrieve(
+        engine.store, "how do we roll back billing?", library="default", embedder=engine.embedder
+    )
+    assert retrieval.hits and retrieval.hits[0].source.endswith("deploy.md")
+    assert all(-1.0 <= h.similarity <= 1.0 for h in retrieval.hits)
+    assert retrieval.hits[0].similarity > 0.2
+
+
+def test_fusion_can_be_turned_off_and_then_ranks_by_bm25(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes])
+    plain = retrieve(engine.store, "billing database rollback", library="default", fusion=None)
+    assert [h.bm25 for h in plain.hits] == sorted((h.bm25 for h in plain.hits), reverse=True)
+    fused = retrieve(
+        engine.store,
+        "billing database rollback",
+        library="default",
+        embedder=engine.embedder,
+        fusion=Fusion(),
+    )
+    assert {h.chunk_id for h in fused.hits} == {h.chunk_id for h in plain.hits}
+
+
+def test_feedback_finds_a_passage_that_shares_no_word_with_the_draft(
+    engine: PromptGen, tmp_path: Path
+) -> None:
+    folder = tmp_path / "glossary"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "# Turbines\n\nCompressor stall and surge limit turbine airflow.", encoding="utf-8"
+    )
+    (folder / "b.md").write_text(
+        "# Airflow\n\nAirflow surge margins protect the compressor blades.", encoding="utf-8"
+    )
+    (folder / "c.md").write_text("# Baking\n\nSourdough needs a lively starter.", encoding="utf-8")
+    engine.ingest([folder])
+    hits = retrieve(
+        engine.store, "compressor stall", library="default", embedder=engine.embedder
+    ).hits
+    # b.md does not contain "stall" but shares the feedback terms of a.md (surge, airflow).
+    assert [h.source.rsplit("/", 1)[-1] for h in hits[:2]] == ["a.md", "b.md"]
+
+
+def test_searched_terms_prefer_rare_terms_within_the_budget() -> None:
+    frequencies = {"rare": 3, "mid": POSTINGS_BUDGET - 10, "common": POSTINGS_BUDGET, "absent": 0}
+    weights = {"rare": 9.0, "mid": 2.0, "common": 1.0, "absent": 12.0}
+    assert _searched_terms(list(weights), weights, frequencies) == [
+        "rare",
+        "mid",
+    ]  # "common" would overflow
+    many = {f"t{i}": 1 for i in range(40)}
+    assert len(_searched_terms(list(many), {t: 1.0 for t in many}, many)) == MAX_QUERY_TERMS
+    # The rarest term is always searched, however common it is.
+    assert _searched_terms(["common"], {"common": 1.0}, {"common": 10 * POSTINGS_BUDGET}) == [
+        "common"
+    ]
