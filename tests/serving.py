@@ -84,3 +84,13 @@ def serve(tmp_path: Path, *, workers: int = 1, **env_overrides: str) -> Iterator
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def wait_for_log(log: Path, *phrases: str, timeout: float = 10.0) -> str:
+    """The server log once it holds every phrase (a request's line is written after its response)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log.read_text()
+        if all(p in text for p in phrases) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)

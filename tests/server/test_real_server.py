@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serving import PROMPTGEN, ingest_demo, serve
+from tests.serving import PROMPTGEN, ingest_demo, serve, wait_for_log
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_spec_checks_against_the_real_server(server: tuple[str, Path]) -> None:
         f"{url}/api/precompute", content='{"text":', headers={"content-type": "application/json"}
     )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "malformed_json"
-    text = log.read_text()
+    text = wait_for_log(log, "✓ PromptGen imported", "Precompute complete:", "Precompute error:")
     assert (
         "✓ PromptGen imported" in text
         and "Precompute complete:" in text
