@@ -13,7 +13,7 @@ from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
 from promptgen.cost.routing import select_model
 from promptgen.cost.tokenizer import Tokenizer
-from promptgen.embed.embedder import Embedder, to_blob
+from promptgen.embed.embedder import Embedder, Vectors, to_blob
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong
 from promptgen.grounding import GroundingModel, decide
 from promptgen.intent.classifier import IntentClassifier
@@ -90,9 +90,11 @@ class PromptGen:
             )
         return text
 
-    def _retrieve(self, text: str, library: str) -> Retrieval | Refusal:
+    def _retrieve(self, text: str, library: str, vector: Vectors) -> Retrieval | Refusal:
         try:
-            return retrieve(self.store, text, library=library, embedder=self.embedder)
+            return retrieve(
+                self.store, text, library=library, embedder=self.embedder, query_vector=vector
+            )
         except LibraryUnavailable as exc:
             return Refusal("library_unavailable", f"the Library cannot be searched: {exc.message}")
 
@@ -171,9 +173,10 @@ class PromptGen:
             last = now
 
         text = self.validate(text)
-        intent = self.classifier.classify(text)
+        vector = self.embedder.embed_one(text)  # shared by intent and retrieval
+        intent = self.classifier.classify(text, vector)
         lap("intent")
-        retrieval = self._retrieve(text, options.library or self.settings.library)
+        retrieval = self._retrieve(text, options.library or self.settings.library, vector)
         lap("retrieve")
         grounding = self._ground(retrieval, options.max_context)
         lap("ground")

@@ -30,6 +30,8 @@ MAX_QUERY_TERMS = 12
 # posting lists: stop adding (ever more common) terms past this many postings. Measured at
 # 100k chunks: p95 of the search 134 ms unbounded, 12 ms with 6,000 (docs/performance.md).
 POSTINGS_BUDGET = 6000
+# Feedback terms are chosen among this many of the best chunks' most frequent terms.
+FEEDBACK_VOCABULARY = 60
 K1 = 1.2
 B = 0.75
 
@@ -125,14 +127,21 @@ def _expanded_query(
     top = ranked[: fusion.feedback_chunks]
     best = top[0].bm25
     mass = [math.exp(s.bm25 - best) for s in top]
-    vocabulary = sorted({t for s in top for t in s.counts})
+    # Only the locally strongest terms can make the expansion: look up just those (I/O bound).
+    local: dict[str, float] = {}
+    for s, m in zip(top, mass, strict=True):
+        for term, tf in s.counts.items():
+            local[term] = local.get(term, 0.0) + m * tf / (len(s.candidate.tokens) or 1)
+    vocabulary = sorted(local, key=lambda t: -local[t])[:FEEDBACK_VOCABULARY]
     frequencies = store.corpus_stats(vocabulary).frequencies
     feedback: dict[str, float] = {}
     for scored, m in zip(top, mass, strict=True):
         length = len(scored.candidate.tokens) or 1
         share = m / sum(mass) / length
         for term, tf in scored.counts.items():
-            weight = share * tf * idf(frequencies.get(term, 0), total)
+            if term not in frequencies:
+                continue
+            weight = share * tf * idf(frequencies[term], total)
             feedback[term] = feedback.get(term, 0.0) + weight
     best_terms = sorted(feedback, key=lambda t: -feedback[t])[: fusion.feedback_terms]
     expansion = {t: feedback[t] for t in best_terms}
@@ -197,6 +206,7 @@ def retrieve(
     k: int = CANDIDATES,
     embedder: Embedder | None = None,
     fusion: Fusion | None = Fusion(),
+    query_vector: np.ndarray | None = None,
 ) -> Retrieval:
     """The ``k`` best passages for the draft, each with its BM25, coverage and similarity."""
     terms = query_terms(text, limit=64)
@@ -209,7 +219,8 @@ def retrieve(
     )
     scored = [_score(c, weights, corpus.average_length) for c in candidates]
     if fusion is not None and scored:
-        query_vector = embedder.embed_one(text) if embedder is not None else None
+        if query_vector is None and embedder is not None:
+            query_vector = embedder.embed_one(text)
         scored = _fuse(
             store,
             scored,

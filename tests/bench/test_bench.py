@@ -18,6 +18,7 @@ STAGES = {"intent", "retrieve", "ground", "optimize", "cost", "total"}
 
 
 def test_bench_smoke(tmp_path: Path) -> None:
+    """Build, reuse, measure in-process and over HTTP, report: the keys the JSON promises."""
     library = build_library(300, seed=3, root=tmp_path / "cache", say=lambda _: None)
     assert library.chunks == 300 and library.size_bytes > 0 and not library.cached
     again = build_library(300, seed=3, root=tmp_path / "cache", say=lambda _: None)
@@ -55,9 +56,11 @@ def test_bench_smoke(tmp_path: Path) -> None:
 
 
 def test_search_grows_then_bisects() -> None:
+    """Past the fixed rates the search grows by 1.5x, then bisects to within 10 %."""
     capacity = 730.0
 
     def measure(rate: float) -> dict[str, Any]:
+        """A fake server that keeps up until ``capacity``."""
         ok = rate <= capacity
         return {
             "offered_rps": rate,

@@ -106,7 +106,7 @@ class ExplodingClassifier:
 
     labels = ("general",)
 
-    def classify(self, text: str) -> None:
+    def classify(self, text: str, embedding: object = None) -> None:
         raise RuntimeError("boom")
 
     def fingerprint(self) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from promptgen.bench.runner import BenchConfig
 
 bench_app = typer.Typer(add_completion=False)
 # Wide enough for the results table when the output goes to a file or a pipe (make, CI).
@@ -31,12 +33,36 @@ def _say(line: str) -> None:
     err.print(line, highlight=False)
 
 
-def _in_process(chunks: int, seed: int, rebuild: bool, drafts: int) -> dict[str, Any]:
+def _in_process(chunks: int, seed: int, rebuild: bool, drafts: int, json_out: Path | None) -> None:
+    """``--in-process``: the engine alone on one Library, per stage."""
+    from promptgen.bench import report
     from promptgen.bench.inprocess import run_in_process
     from promptgen.bench.library import build_library
 
     library = build_library(chunks, seed, rebuild=rebuild, say=_say)
-    return {"library": library.as_dict(), **run_in_process(library, drafts=drafts, seed=seed)}
+    result = {
+        "machine": report.machine(),
+        "library": library.as_dict(),
+        **run_in_process(library, drafts=drafts, seed=seed),
+    }
+    out.print(report.in_process_table([result]))
+    out.print(f"total: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms")
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _http(config: BenchConfig, json_out: Path | None) -> None:
+    """The full run: Libraries, in-process, the served process under load; table and JSON."""
+    from promptgen.bench import report
+    from promptgen.bench.runner import run_bench
+
+    result = {"machine": report.machine(), **run_bench(config, say=_say)}
+    result["targets"] = report.targets(result)
+    out.print(report.http_table(result))
+    out.print(report.in_process_table([s["in_process"] for s in result["sizes"]]))
+    out.print(report.targets_table(result["targets"]))
+    out.print(f"recommended workers: {result['recommended_workers']}")
+    out.print(f"wrote {report.write_json(result, extra=json_out)}")
 
 
 @bench_app.command()
@@ -62,17 +88,9 @@ def bench(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
 ) -> None:
     """Benchmark ingest, precompute latency and throughput on a generated Library."""
-    from promptgen.bench import report
-
     if in_process:
-        result = {"machine": report.machine(), **_in_process(chunks, seed, rebuild, drafts)}
-        out.print(report.in_process_table([result]))
-        out.print(f"total: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms")
-        if json_out is not None:
-            json_out.write_text(json.dumps(result, indent=2) + "\n")
+        _in_process(chunks, seed, rebuild, drafts, json_out)
         return
-    from promptgen.bench.runner import BenchConfig, run_bench
-
     config = BenchConfig(
         chunks=chunks,
         compare=tuple(int(c) for c in _numbers(compare)) if compare else (),
@@ -84,13 +102,7 @@ def bench(
         rebuild=rebuild,
         in_process_drafts=drafts,
     )
-    result = {"machine": report.machine(), **run_bench(config, say=_say)}
-    result["targets"] = report.targets(result)
-    out.print(report.http_table(result))
-    out.print(report.in_process_table([s["in_process"] for s in result["sizes"]]))
-    out.print(report.targets_table(result["targets"]))
-    out.print(f"recommended workers: {result['recommended_workers']}")
-    out.print(f"wrote {report.write_json(result, extra=json_out)}")
+    _http(config, json_out)
 
 
 def main(args: list[str]) -> None:

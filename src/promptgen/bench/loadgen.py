@@ -130,6 +130,7 @@ def _event_loop_runner() -> Callable[[Coroutine[Any, Any, Any]], Any]:
         return asyncio.run
 
     def run(coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``coro`` to completion on a fresh uvloop event loop."""
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             return runner.run(coro)
 

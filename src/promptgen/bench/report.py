@@ -14,6 +14,7 @@ from rich.table import Table
 
 from promptgen import __version__
 from promptgen.bench.inprocess import STAGES
+from promptgen.bench.runner import sustained
 
 RESULTS = Path("bench/results")
 
@@ -113,7 +114,7 @@ def _size(chunks: int) -> str:
 
 
 def _http_cells(row: dict[str, Any], budget_ms: float) -> list[str]:
-    ok = row["errors"] == 0 and not row["aborted"] and row["p95_ms"] <= budget_ms
+    ok = sustained(row, budget_ms)
     return [
         _size(row["chunks"]),
         str(row["workers"]),

@@ -89,17 +89,20 @@ class IntentClassifier:
                 metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
             )
 
-    def logits(self, text: str) -> npt.NDArray[np.float32]:
-        """Uncalibrated class scores."""
+    def logits(
+        self, text: str, embedding: npt.NDArray[np.float32] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Uncalibrated class scores (``embedding``: the draft's vector, when already computed)."""
         indices, values = featurize(text)
         result: npt.NDArray[np.float32] = values @ self.weights[indices] + self.bias
         if self.embedder is not None:
-            result = result + self.embedder.embed_one(text) @ self.weights[DIMENSIONS:]
+            vector = embedding if embedding is not None else self.embedder.embed_one(text)
+            result = result + vector @ self.weights[DIMENSIONS:]
         return result
 
-    def classify(self, text: str) -> Intent:
+    def classify(self, text: str, embedding: npt.NDArray[np.float32] | None = None) -> Intent:
         """The most likely intent with temperature-calibrated probabilities for every label."""
-        scaled = self.logits(text) / self.temperature
+        scaled = self.logits(text, embedding) / self.temperature
         exp = np.exp(scaled - scaled.max())
         probs = exp / exp.sum()
         best = int(probs.argmax())

@@ -60,6 +60,15 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE chunks ADD COLUMN vector BLOB
         """,
     ),
+    (
+        3,
+        "fts_rank_weights",
+        """
+        -- FTS5's `rank` column then scores heading terms twice as much as body terms, so the
+        -- search can order by rank inside a CTE and join only the top rows.
+        INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0)')
+        """,
+    ),
 )
 
 

@@ -44,6 +44,7 @@ class SQLiteStore:
         self._writes = 0
         self._totals_cache: tuple[tuple[int, int], tuple[int, float]] | None = None
         self._df_cache: dict[str, int] = {}
+        self._libraries: set[str] = set()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -175,15 +176,29 @@ class SQLiteStore:
         """The ``k`` best chunks for ``terms`` by BM25, best first (scores: higher is better)."""
         if not terms:
             return []
-        sql = (
-            "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text,"
-            f" -{_BM25}, f.head, f.body, c.vector"
-            " FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
-            " JOIN documents d ON d.id = c.document_id"
-            f" WHERE chunks_fts MATCH ? AND d.library = ? ORDER BY {_BM25} LIMIT ?"
-        )
         with self._guard("search") as conn:
-            rows = conn.execute(sql, (fts_query(terms), library, k)).fetchall()
+            self._totals(conn)
+            if self._libraries == {library}:
+                # The usual case, one Library in the file: rank inside FTS5 and join only the
+                # top rows (half the time of ranking the joined rows at 100k chunks).
+                sql = (
+                    "WITH top AS (SELECT rowid AS id, rank, head, body FROM chunks_fts"
+                    " WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?)"
+                    " SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text,"
+                    " -top.rank, top.head, top.body, c.vector FROM top"
+                    " JOIN chunks c ON c.id = top.id JOIN documents d ON d.id = c.document_id"
+                    " ORDER BY top.rank"
+                )
+                rows = conn.execute(sql, (fts_query(terms), k)).fetchall()
+            else:
+                sql = (
+                    "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text,"
+                    f" -{_BM25}, f.head, f.body, c.vector"
+                    " FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+                    " JOIN documents d ON d.id = c.document_id"
+                    f" WHERE chunks_fts MATCH ? AND d.library = ? ORDER BY {_BM25} LIMIT ?"
+                )
+                rows = conn.execute(sql, (fts_query(terms), library, k)).fetchall()
         return [
             Candidate(Hit(*row[:7]), tuple(f"{row[7]} {row[8]}".split()), row[9]) for row in rows
         ]
@@ -195,6 +210,7 @@ class SQLiteStore:
             row = conn.execute("SELECT count(*), coalesce(avg(length), 0) FROM chunks").fetchone()
             self._totals_cache = (version, (int(row[0]), float(row[1])))
             self._df_cache.clear()
+            self._libraries = {r[0] for r in conn.execute("SELECT DISTINCT library FROM documents")}
         return self._totals_cache[1]
 
     def corpus_stats(self, terms: list[str]) -> CorpusStats:
