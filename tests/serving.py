@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from promptgen.bench.server import free_port, wait_healthy
 
 PROMPTGEN = Path(sys.executable).with_name("promptgen")
 REPO = Path(__file__).resolve().parents[1]
@@ -24,13 +23,6 @@ class Served:
 
     url: str
     log: Path
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def ingest_demo(env: dict[str, str]) -> None:
@@ -68,18 +60,7 @@ def serve(tmp_path: Path, *, workers: int = 1, **env_overrides: str) -> Iterator
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        # Waiting for another process to bind its port is the one place a bounded wait belongs.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"server did not answer /health: {log.read_text()}")
+        wait_healthy(url, process, log, timeout=30)
         yield Served(url, log)
     finally:
         process.terminate()

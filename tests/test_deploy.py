@@ -13,7 +13,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,10 +23,10 @@ import httpx
 import pytest
 
 from promptgen import PromptGen
+from promptgen.bench.server import free_port, wait_healthy
 from promptgen.server.routes import ops
 from promptgen.settings import Settings
 from tests.conftest import REPO
-from tests.serving import free_port
 
 DEPLOY = REPO / "deploy"
 DOCKERFILE = DEPLOY / "Dockerfile"
@@ -376,18 +375,7 @@ def start(tmp_path: Path, **overrides: str) -> Iterator[Started]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        # Waiting for another process to bind its port is the one place a bounded wait belongs.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"start.sh exited {process.returncode}: {log.read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(f"start.sh did not answer /health in 30 s: {log.read_text()}")
+        wait_healthy(url, process, log, timeout=30)
         yield Started(url, log)
     finally:
         process.terminate()

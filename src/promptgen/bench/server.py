@@ -53,18 +53,22 @@ def server_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Block until /health answers (the one place a bounded wait belongs)."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float = STARTUP_TIMEOUT_S
+) -> None:
+    """Block until /health answers (the one place a bounded wait belongs); RuntimeError if not."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"server exited ({process.returncode}): {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer /health within {STARTUP_TIMEOUT_S:.0f} s")
+            time.sleep(0.1)
+    raise RuntimeError(
+        f"server did not answer /health within {timeout:.0f} s: {log.read_text()[-2000:]}"
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -99,7 +103,7 @@ def serve(database_url: str, *, workers: int, log: Path) -> Iterator[Served]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log)
+        wait_healthy(url, process, log)
         _wait_workers(log, workers)
         yield Served(url, process.pid, log, workers)
     finally:
