@@ -100,6 +100,9 @@ class BrokenStore:
     def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:
         raise LibraryUnavailable("database is locked")
 
+    def generation(self) -> tuple[str, int]:
+        raise LibraryUnavailable("database is locked")
+
     def close(self) -> None:
         pass
 

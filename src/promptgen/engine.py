@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,8 +19,9 @@ from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTo
 from promptgen.grounding import GroundingModel, decide
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.library import open_store
+from promptgen.library.index import SearchIndex, default_directory
 from promptgen.library.ingest import IngestReport, Progress, ingest
-from promptgen.library.store import LibraryStats, LibraryStore
+from promptgen.library.store import LibraryStats, LibraryStore, Searchable
 from promptgen.optimize import optimize
 from promptgen.retrieve import Retrieval, retrieve
 from promptgen.settings import Settings
@@ -32,6 +34,8 @@ from promptgen.types import (
     Refusal,
     TokenCounts,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,25 @@ class PromptGen:
             self.tokenizer.encoding(encoding)  # load now, not inside the first request
         self.grounding_model = grounding_model or GroundingModel()
         self.store = store or open_store(self.settings)
+        self.index = self._open_index()
         self._clock = clock
+
+    def _open_index(self) -> SearchIndex | None:
+        """The derived search index, or None (the store searches) when off or unusable."""
+        if self.settings.search_index != "tantivy":
+            return None
+        directory = self.settings.index_dir or default_directory(self.store)
+        if directory is None:
+            return None
+        try:
+            return SearchIndex(directory, self.store)
+        except (OSError, ValueError) as exc:
+            log.warning("Search index unavailable at %s, the store will search: %s", directory, exc)
+            return None
+
+    def _searchable(self) -> Searchable:
+        """The index when it is current, else the store (the index catches up meanwhile)."""
+        return self.store if self.index is None else self.index.reader()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PromptGen:
@@ -92,9 +114,18 @@ class PromptGen:
 
     def _retrieve(self, text: str, library: str, vector: Vectors) -> Retrieval | Refusal:
         try:
-            return retrieve(
-                self.store, text, library=library, embedder=self.embedder, query_vector=vector
-            )
+            try:
+                source = self._searchable()
+                return retrieve(
+                    source, text, library=library, embedder=self.embedder, query_vector=vector
+                )
+            except (OSError, ValueError) as exc:  # the index failed: the store still answers
+                if source is self.store:
+                    raise
+                log.warning("Search index failed, the store searched instead: %s", exc)
+                return retrieve(
+                    self.store, text, library=library, embedder=self.embedder, query_vector=vector
+                )
         except LibraryUnavailable as exc:
             return Refusal("library_unavailable", f"the Library cannot be searched: {exc.message}")
 
@@ -199,7 +230,11 @@ class PromptGen:
         """Library passages for ``query`` in retrieval order, with calibrated scores."""
         query = self.validate(query)
         retrieval = retrieve(
-            self.store, query, library=library or self.settings.library, k=k, embedder=self.embedder
+            self._searchable(),
+            query,
+            library=library or self.settings.library,
+            k=k,
+            embedder=self.embedder,
         )
         return [
             replace(h, score=self.grounding_model.probability(h, retrieval)) for h in retrieval.hits
@@ -213,8 +248,8 @@ class PromptGen:
         prune: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Ingest files and folders into the Library (one transaction)."""
-        return ingest(
+        """Ingest files and folders into the Library (one transaction), then update the index."""
+        report = ingest(
             self.store,
             paths,
             library=library or self.settings.library,
@@ -222,6 +257,24 @@ class PromptGen:
             progress=progress,
             embed=self.embed_blobs,
         )
+        self.sync_index()
+        return report
+
+    def delete_document(self, document_id: int) -> bool:
+        """Delete one document and its chunks, then update the index; False when there was none."""
+        deleted = self.store.delete_document(document_id)
+        if deleted:
+            self.sync_index()
+        return deleted
+
+    def sync_index(self) -> None:
+        """Bring the search index up to the store now (after a write, or at startup)."""
+        if self.index is None:
+            return
+        try:
+            self.index.sync()
+        except (OSError, ValueError) as exc:
+            log.warning("Search index sync failed, the store will search meanwhile: %s", exc)
 
     def embed_blobs(self, texts: list[str]) -> list[bytes]:
         """Stored-vector form of each text's embedding."""
@@ -232,5 +285,7 @@ class PromptGen:
         return self.store.stats()
 
     def close(self) -> None:
-        """Release the Library connection."""
+        """Wait for a running index sync, then release the Library connection."""
+        if self.index is not None:
+            self.index.close()
         self.store.close()

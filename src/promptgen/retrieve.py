@@ -1,6 +1,7 @@
 """Retrieve: BM25 candidates from the Library, re-ranked with feedback terms and dense similarity.
 
-1. FTS5 proposes a pool of chunks for the draft's rarest terms.
+1. The search index (or the store's own full-text index) proposes a pool of chunks for the
+   draft's rarest terms.
 2. Each is re-scored with Okapi BM25 (k1=1.2, b=0.75) and its IDF-weighted coverage of the draft.
 3. Pseudo-relevance feedback: the best few chunks lend their most telling terms to an expanded
    query (RM3-style), which re-scores the pool.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from promptgen.embed.embedder import Embedder, from_blob
-from promptgen.library.store import Candidate, LibraryStore
+from promptgen.library.store import Candidate, Searchable
 from promptgen.library.terms import query_terms
 from promptgen.types import Hit
 
@@ -117,7 +118,7 @@ def _score(candidate: Candidate, weights: dict[str, float], average_length: floa
 
 
 def _expanded_query(
-    store: LibraryStore,
+    store: Searchable,
     ranked: list[_Scored],
     weights: dict[str, float],
     total: int,
@@ -154,7 +155,7 @@ def _expanded_query(
 
 
 def _fuse(
-    store: LibraryStore,
+    store: Searchable,
     scored: list[_Scored],
     weights: dict[str, float],
     *,
@@ -199,7 +200,7 @@ def _searched_terms(
 
 
 def retrieve(
-    store: LibraryStore,
+    store: Searchable,
     text: str,
     *,
     library: str,

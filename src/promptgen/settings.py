@@ -32,6 +32,17 @@ class Settings(BaseSettings):
         None, description="Intent model overriding the shipped one."
     )
     default_tokenizer: str = Field("o200k_base", description="Tokenizer for the token counts.")
+    search_index: str = Field(
+        "tantivy",
+        pattern="^(tantivy|store)$",
+        description="tantivy: a search index derived from the store, on local disk (fast); "
+        "store: search the store of record itself (FTS5 or PostgreSQL full-text).",
+    )
+    index_dir: Path | None = Field(
+        None,
+        description="Where the derived search index lives (default: beside the SQLite file, "
+        "or .promptgen/index/<database> for PostgreSQL).",
+    )
 
     # HTTP service
     api_keys: str = Field(

@@ -69,6 +69,25 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0)')
         """,
     ),
+    (
+        4,
+        "change_generations",
+        """
+        -- Every write transaction takes the next generation, chunks remember the one that added
+        -- them and deleted chunks leave a tombstone: a derived search index can catch up from
+        -- any generation it has seen (library/index.py). No semicolons in comments here.
+        CREATE TABLE library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO library_meta VALUES ('generation', '1');
+        INSERT INTO library_meta VALUES ('library_id', lower(hex(randomblob(16))));
+        ALTER TABLE chunks ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX chunks_generation ON chunks (generation);
+        CREATE TABLE chunk_tombstones (
+            generation INTEGER NOT NULL,
+            chunk_id INTEGER NOT NULL
+        );
+        CREATE INDEX chunk_tombstones_generation ON chunk_tombstones (generation)
+        """,
+    ),
 )
 
 

@@ -18,9 +18,11 @@ from psycopg_pool import ConnectionPool
 from promptgen.errors import LibraryUnavailable
 from promptgen.library.store import (
     Candidate,
+    Changes,
     ChunkRecord,
     CorpusStats,
     DocumentRecord,
+    IndexRow,
     IngestPlan,
     LibraryStats,
     StoredDocument,
@@ -78,6 +80,21 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        "change_generations",
+        """
+        -- Every write transaction takes the next generation; chunks remember the one that added
+        -- them and deleted chunks leave a tombstone, so each replica's search index can catch
+        -- up from any generation it has seen (library/index.py).
+        CREATE TABLE library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO library_meta VALUES ('generation', '1'), ('library_id', md5(random()::text));
+        ALTER TABLE chunks ADD COLUMN generation BIGINT NOT NULL DEFAULT 1;
+        CREATE INDEX chunks_generation ON chunks (generation);
+        CREATE TABLE chunk_tombstones (generation BIGINT NOT NULL, chunk_id BIGINT NOT NULL);
+        CREATE INDEX chunk_tombstones_generation ON chunk_tombstones (generation);
+        """,
+    ),
 )
 
 # Candidate ranking: term frequency with head (weight A) terms counting twice body (D) terms,
@@ -100,10 +117,30 @@ _INSERT = (
 )
 _COPY = (
     "COPY chunks (document_id, library, position, heading, text, head_terms, body_terms, length,"
-    " vector) FROM STDIN"
+    " vector, generation) FROM STDIN"
 )
+_CANDIDATES = (
+    "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text, c.head_terms,"
+    " c.body_terms, c.vector FROM chunks c JOIN documents d ON d.id = c.document_id"
+    " WHERE c.id = ANY(%s::bigint[])"
+)
+_NEXT_GENERATION = (
+    "UPDATE library_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
+    " RETURNING value::bigint"
+)
+# Rows per batch when a derived index reads the Library.
+_BATCH = 5000
 _COUNTS = ("added", "updated", "unchanged", "removed", "failed", "chunks")
-_TABLES = ("documents", "chunks", "term_stats", "corpus_totals", "ingests", "schema_migrations")
+_TABLES = (
+    "documents",
+    "chunks",
+    "term_stats",
+    "corpus_totals",
+    "ingests",
+    "schema_migrations",
+    "library_meta",
+    "chunk_tombstones",
+)
 
 
 def redacted(url: str) -> str:
@@ -155,6 +192,7 @@ def migrate(conn: Connection) -> list[str]:
 class _Delta:
     """How one write transaction changes the corpus statistics."""
 
+    generation: int
     chunks: int = 0
     length: int = 0
     df: Counter[str] = field(default_factory=Counter)
@@ -222,6 +260,11 @@ class PostgresStore:
 
     def _delete(self, conn: Connection, ids: list[int], delta: _Delta) -> int:
         """Delete documents (their chunks cascade), counting the chunks' terms out of ``delta``."""
+        conn.execute(
+            "INSERT INTO chunk_tombstones (generation, chunk_id)"
+            " SELECT %s, id FROM chunks WHERE document_id = ANY(%s::bigint[])",
+            (delta.generation, ids),
+        )
         rows = conn.execute(
             "SELECT head_terms, body_terms FROM chunks WHERE document_id = ANY(%s::bigint[])",
             (ids,),
@@ -255,7 +298,8 @@ class PostgresStore:
             with cursor.copy(_COPY) as copy:
                 for document_id, doc in zip(ids, latest, strict=True):
                     for chunk in doc.chunks:
-                        copy.write_row(_chunk_row(document_id, doc.library, chunk))
+                        row = _chunk_row(document_id, doc.library, chunk)
+                        copy.write_row((*row, delta.generation))
                         delta.count(chunk.head_terms, chunk.body_terms, 1)
 
     def _record(self, conn: Connection, delta: _Delta) -> None:
@@ -289,7 +333,7 @@ class PostgresStore:
         with self._connection("ingest") as conn, conn.transaction():
             # One writer at a time across replicas: term_stats rows never deadlock.
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            delta = _Delta()
+            delta = _Delta(self._next_generation(conn))
             if plan.deletes:
                 self._delete(conn, list(plan.deletes), delta)
             self._insert(conn, plan.upserts, now, delta)
@@ -306,7 +350,7 @@ class PostgresStore:
         """Delete one document and its chunks; False when there was none."""
         with self._connection("delete") as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            delta = _Delta()
+            delta = _Delta(self._next_generation(conn))
             if not self._delete(conn, [document_id], delta):
                 return False
             self._record(conn, delta)
@@ -327,6 +371,70 @@ class PostgresStore:
             )
             for row in rows
         ]
+
+    @staticmethod
+    def _next_generation(conn: Connection) -> int:
+        """Take the next generation for the write transaction open on ``conn``."""
+        row = conn.execute(_NEXT_GENERATION).fetchone()
+        return int(row[0]) if row else 0
+
+    def fetch(self, scored: list[tuple[int, float]]) -> list[Candidate]:
+        """Candidates for (chunk id, score) pairs, in that order; ids no longer stored are skipped."""
+        if not scored:
+            return []
+        with self._connection("search") as conn:
+            found = conn.execute(_CANDIDATES, ([i for i, _ in scored],)).fetchall()
+        rows = {row[0]: row for row in found}
+        return [
+            Candidate(
+                Hit(row[0], row[1], row[2], row[3], row[4], row[5], score),
+                tuple(f"{row[6]} {row[7]}".split()),
+                row[8],
+            )
+            for chunk_id, score in scored
+            if (row := rows.get(chunk_id)) is not None
+        ]
+
+    def generation(self) -> tuple[str, int]:
+        """This Library's identity and the generation of its last write."""
+        with self._connection("generation check") as conn:
+            meta = dict(conn.execute("SELECT key, value FROM library_meta").fetchall())
+        return str(meta["library_id"]), int(meta["generation"])
+
+    @contextmanager
+    def changes(self, since: int | None) -> Iterator[Changes]:
+        """Writes after generation ``since`` (every chunk when None), in one read snapshot."""
+        with self._connection("reading changes") as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            meta = dict(conn.execute("SELECT key, value FROM library_meta").fetchall())
+            totals = conn.execute("SELECT chunks, total_length FROM corpus_totals").fetchone()
+            chunks, length = (int(totals[0]), int(totals[1])) if totals else (0, 0)
+            removed: tuple[int, ...] = ()
+            if since is not None:
+                removed = tuple(
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT chunk_id FROM chunk_tombstones WHERE generation > %s", (since,)
+                    )
+                )
+            with conn.cursor(name="promptgen_index_rows") as cursor:
+                cursor.execute(
+                    "SELECT id, library, head_terms, body_terms FROM chunks WHERE generation > %s",
+                    (-1 if since is None else since,),
+                )
+                rows = (
+                    [IndexRow(*row) for row in batch]
+                    for batch in iter(lambda: cursor.fetchmany(_BATCH), [])
+                )
+                yield Changes(
+                    str(meta["library_id"]),
+                    int(meta["generation"]),
+                    since is None,
+                    removed,
+                    rows,
+                    chunks,
+                    length / chunks if chunks else 0.0,
+                )
 
     def corpus_stats(self, terms: list[str]) -> CorpusStats:
         """Chunk count, average chunk length and per-term chunk counts, read in one snapshot."""

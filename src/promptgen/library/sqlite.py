@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,13 +13,23 @@ from promptgen.errors import LibraryUnavailable
 from promptgen.library.migrations import migrate
 from promptgen.library.store import (
     Candidate,
+    Changes,
     CorpusStats,
     DocumentRecord,
+    IndexRow,
     IngestPlan,
     LibraryStats,
     StoredDocument,
 )
 from promptgen.types import Hit
+
+# Rows per batch when a derived index reads the Library.
+_BATCH = 5000
+_CANDIDATES = (
+    "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text, f.head, f.body, c.vector"
+    " FROM chunks c JOIN documents d ON d.id = c.document_id JOIN chunks_fts f ON f.rowid = c.id"
+    " WHERE c.id IN ({marks})"
+)
 
 # Heading/title terms count twice as much as body terms in BM25.
 _BM25 = "bm25(chunks_fts, 2.0, 1.0)"
@@ -77,7 +87,20 @@ class SQLiteStore:
             rows = conn.execute(sql + " ORDER BY id", (library, library, path, path)).fetchall()
         return [StoredDocument(*row) for row in rows]
 
-    def _delete(self, conn: sqlite3.Connection, document_id: int) -> None:
+    def _next_generation(self, conn: sqlite3.Connection) -> int:
+        """Take the next generation for the write transaction open on ``conn``."""
+        row = conn.execute(
+            "UPDATE library_meta SET value = CAST(value AS INTEGER) + 1"
+            " WHERE key = 'generation' RETURNING value"
+        ).fetchone()
+        return int(row[0])
+
+    def _delete(self, conn: sqlite3.Connection, document_id: int, generation: int) -> None:
+        conn.execute(
+            "INSERT INTO chunk_tombstones (generation, chunk_id)"
+            " SELECT ?, id FROM chunks WHERE document_id = ?",
+            (generation, document_id),
+        )
         conn.execute(
             "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = ?)",
             (document_id,),
@@ -85,12 +108,14 @@ class SQLiteStore:
         conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
         conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
 
-    def _insert(self, conn: sqlite3.Connection, doc: DocumentRecord, now: str) -> None:
+    def _insert(
+        self, conn: sqlite3.Connection, doc: DocumentRecord, now: str, generation: int
+    ) -> None:
         old = conn.execute(
             "SELECT id FROM documents WHERE library = ? AND key = ?", (doc.library, doc.key)
         ).fetchone()
         if old:
-            self._delete(conn, old[0])
+            self._delete(conn, old[0], generation)
         cursor = conn.execute(
             "INSERT INTO documents (library, key, path, source, title, kind, content_hash,"
             " chunk_count, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,8 +134,8 @@ class SQLiteStore:
         document_id = cursor.lastrowid
         for chunk in doc.chunks:
             chunk_id = conn.execute(
-                "INSERT INTO chunks (document_id, position, heading, text, length, vector)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (document_id, position, heading, text, length, vector,"
+                " generation) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     document_id,
                     chunk.position,
@@ -118,6 +143,7 @@ class SQLiteStore:
                     chunk.text,
                     len(chunk.head_terms.split()) + len(chunk.body_terms.split()),
                     chunk.vector,
+                    generation,
                 ),
             ).lastrowid
             conn.execute(
@@ -131,10 +157,11 @@ class SQLiteStore:
         with self._guard("ingest") as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                generation = self._next_generation(conn)
                 for document_id in plan.deletes:
-                    self._delete(conn, document_id)
+                    self._delete(conn, document_id, generation)
                 for doc in plan.upserts:
-                    self._insert(conn, doc, now)
+                    self._insert(conn, doc, now, generation)
                 if plan.summary:
                     s = plan.summary
                     conn.execute(
@@ -164,7 +191,7 @@ class SQLiteStore:
                 return False
             conn.execute("BEGIN IMMEDIATE")
             try:
-                self._delete(conn, document_id)
+                self._delete(conn, document_id, self._next_generation(conn))
                 conn.execute("COMMIT")
                 self._writes += 1
             except BaseException:
@@ -202,6 +229,79 @@ class SQLiteStore:
         return [
             Candidate(Hit(*row[:7]), tuple(f"{row[7]} {row[8]}".split()), row[9]) for row in rows
         ]
+
+    def fetch(self, scored: list[tuple[int, float]]) -> list[Candidate]:
+        """Candidates for (chunk id, score) pairs, in that order; ids no longer stored are skipped."""
+        if not scored:
+            return []
+        sql = _CANDIDATES.format(marks=",".join("?" * len(scored)))
+        with self._guard("search") as conn:
+            rows = {row[0]: row for row in conn.execute(sql, [i for i, _ in scored])}
+        return [
+            Candidate(
+                Hit(row[0], row[1], row[2], row[3], row[4], row[5], score),
+                tuple(f"{row[6]} {row[7]}".split()),
+                row[8],
+            )
+            for chunk_id, score in scored
+            if (row := rows.get(chunk_id)) is not None
+        ]
+
+    def generation(self) -> tuple[str, int]:
+        """This Library's identity and the generation of its last write."""
+        with self._guard("generation check") as conn:
+            meta = dict(conn.execute("SELECT key, value FROM library_meta").fetchall())
+        return str(meta["library_id"]), int(meta["generation"])
+
+    @contextmanager
+    def changes(self, since: int | None) -> Iterator[Changes]:
+        """Writes after generation ``since`` (every chunk when None), in one read snapshot.
+
+        A connection of its own, so that reading a whole Library never holds up searches.
+        """
+        try:
+            with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
+                conn.execute("PRAGMA busy_timeout = 5000")
+                conn.execute("BEGIN")
+                try:
+                    meta = dict(conn.execute("SELECT key, value FROM library_meta").fetchall())
+                    count, average = conn.execute(
+                        "SELECT count(*), coalesce(avg(length), 0) FROM chunks"
+                    ).fetchone()
+                    removed: tuple[int, ...] = ()
+                    if since is not None:
+                        removed = tuple(
+                            row[0]
+                            for row in conn.execute(
+                                "SELECT chunk_id FROM chunk_tombstones WHERE generation > ?",
+                                (since,),
+                            )
+                        )
+                    cursor = conn.execute(
+                        "SELECT c.id, d.library, f.head, f.body FROM chunks c"
+                        " JOIN documents d ON d.id = c.document_id"
+                        " JOIN chunks_fts f ON f.rowid = c.id WHERE c.generation > ?",
+                        (-1 if since is None else since,),
+                    )
+                    rows = (
+                        [IndexRow(*row) for row in batch]
+                        for batch in iter(lambda: cursor.fetchmany(_BATCH), [])
+                    )
+                    yield Changes(
+                        str(meta["library_id"]),
+                        int(meta["generation"]),
+                        since is None,
+                        removed,
+                        rows,
+                        int(count),
+                        float(average),
+                    )
+                finally:
+                    conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise LibraryUnavailable(
+                f"Library changes could not be read at {self.path}: {exc}"
+            ) from exc
 
     def _totals(self, conn: sqlite3.Connection) -> tuple[int, float]:
         """Chunk count and average length, cached until any connection commits a change."""

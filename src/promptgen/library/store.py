@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -78,6 +80,33 @@ class IngestPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What a derived search index holds of one chunk."""
+
+    id: int
+    library: str
+    head_terms: str
+    body_terms: str
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """The writes after a generation, read in one snapshot, for a derived index to catch up.
+
+    ``full`` means ``rows`` holds every chunk (the index starts over); otherwise ``rows`` holds
+    the chunks added after the generation asked for and ``removed`` the ones deleted since.
+    """
+
+    library_id: str
+    generation: int
+    full: bool
+    removed: tuple[int, ...]
+    rows: Iterator[list[IndexRow]]
+    chunks: int
+    average_length: float
+
+
+@dataclass(frozen=True, slots=True)
 class LibraryStats:
     """Size and freshness of the Library."""
 
@@ -87,6 +116,18 @@ class LibraryStats:
     last_ingest: str | None
     libraries: dict[str, int]
     kinds: dict[str, int]
+
+
+class Searchable(Protocol):
+    """What retrieval needs: BM25 candidates and corpus statistics (a store or its index)."""
+
+    def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:
+        """The ``k`` best chunks for ``terms`` by BM25, best first."""
+        ...
+
+    def corpus_stats(self, terms: list[str]) -> CorpusStats:
+        """Chunk count, average chunk length and, per term, how many chunks contain it."""
+        ...
 
 
 class LibraryStore(Protocol):
@@ -112,6 +153,18 @@ class LibraryStore(Protocol):
 
     def corpus_stats(self, terms: list[str]) -> CorpusStats:
         """Chunk count, average chunk length and, per term, how many chunks contain it."""
+        ...
+
+    def fetch(self, scored: list[tuple[int, float]]) -> list[Candidate]:
+        """Candidates for (chunk id, score) pairs, in that order; ids no longer stored are skipped."""
+        ...
+
+    def generation(self) -> tuple[str, int]:
+        """This Library's identity and the generation of its last write (cheap: per query)."""
+        ...
+
+    def changes(self, since: int | None) -> AbstractContextManager[Changes]:
+        """Writes after generation ``since`` (every chunk when None), in one read snapshot."""
         ...
 
     def stats(self) -> LibraryStats:

@@ -88,7 +88,7 @@ def list_documents(
 def delete_document(document_id: int, request: Request, promptgen: PromptGenDep) -> dict[str, int]:
     """Delete a document and its chunks (and its uploaded file, if it was uploaded)."""
     found = [d for d in promptgen.store.documents() if d.id == document_id]
-    if not found or not promptgen.store.delete_document(document_id):
+    if not found or not promptgen.delete_document(document_id):
         raise DocumentNotFound(f"no document with id {document_id}")
     uploads = request.app.state.settings.upload_dir.resolve()
     path = Path(found[0].path)

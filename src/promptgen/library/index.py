@@ -1,0 +1,284 @@
+"""The search index: a tantivy index of the Library's chunks, derived from the store of record.
+
+The store (SQLite or PostgreSQL) holds the truth. This index only answers "which chunks match
+these terms best" and "how many chunks hold this term", 10-20x faster than FTS5 or a GIN index
+(docs/performance.md). Every process keeps it on local disk and follows the store: each query
+reads the store's generation (one cheap read); when the index is behind, a background thread
+catches it up from the store's change log while the store itself answers, so a result is never
+stale, only slower for a moment. Deleting the folder is always safe: it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import tantivy
+
+from promptgen.library.store import Candidate, Changes, CorpusStats, IndexRow, LibraryStore
+
+log = logging.getLogger(__name__)
+
+# Bumped whenever the fields below change: a new version builds a new folder.
+SCHEMA_VERSION = 1
+# Heading terms count twice: once in ``text`` and once more in ``head`` (as FTS5's bm25(2, 1)).
+HEAD_BOOST = 1.0
+WRITER_HEAP_BYTES = 64_000_000
+STATE_FILE = "state.json"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    """Which store and generation the index on disk reflects, and that store's totals then."""
+
+    library_id: str
+    generation: int
+    chunks: int
+    average_length: float
+    schema: int = SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one catch-up did."""
+
+    generation: int
+    full: bool
+    added: int
+    removed: int
+    seconds: float
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("library", tokenizer_name="raw", index_option="basic")
+    # The terms are already normalized (library/terms.py): split on spaces, nothing more.
+    builder.add_text_field("text", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("head", tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
+def _document(row: IndexRow) -> tantivy.Document:
+    document = tantivy.Document()
+    document.add_integer("id", row.id)
+    document.add_text("library", row.library)
+    document.add_text("text", f"{row.head_terms} {row.body_terms}")
+    document.add_text("head", row.head_terms)
+    return document
+
+
+@contextmanager
+def _file_lock(path: Path, *, wait: bool) -> Iterator[bool]:
+    """An exclusive lock shared by every process using the folder; yields False if busy."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class IndexReader:
+    """One consistent view of the index: search and corpus statistics for one query."""
+
+    def __init__(
+        self,
+        searcher: tantivy.Searcher,
+        schema: tantivy.Schema,
+        state: IndexState,
+        store: LibraryStore,
+    ) -> None:
+        self._searcher = searcher
+        self._schema = schema
+        self._state = state
+        self._store = store
+
+    def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:
+        """The ``k`` best chunks of ``library`` for ``terms`` by BM25, best first."""
+        if not terms:
+            return []
+        should = tantivy.Occur.Should
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for term in dict.fromkeys(terms):
+            clauses.append((should, tantivy.Query.term_query(self._schema, "text", term)))
+            head = tantivy.Query.term_query(self._schema, "head", term)
+            clauses.append((should, tantivy.Query.boost_query(head, HEAD_BOOST)))
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "library", library)),
+                (tantivy.Occur.Must, tantivy.Query.boolean_query(clauses)),
+            ]
+        )
+        hits = self._searcher.search(query, k, count=False).hits
+        doc = self._searcher.doc
+        return self._store.fetch([(doc(address)["id"][0], score) for score, address in hits])
+
+    def corpus_stats(self, terms: list[str]) -> CorpusStats:
+        """Chunk count, average length and per-term chunk counts, as of this view."""
+        doc_freq = self._searcher.doc_freq
+        return CorpusStats(
+            self._state.chunks,
+            self._state.average_length,
+            {term: doc_freq("text", term) for term in terms},
+        )
+
+
+def default_directory(store: LibraryStore) -> Path | None:
+    """Beside a SQLite file; for PostgreSQL, a folder named after the database (a hash of its
+    URL, so no password lands in a path) under .promptgen/index; None for another store."""
+    path = getattr(store, "path", None)
+    if isinstance(path, Path):
+        return path.with_name(path.name + ".index")
+    url = getattr(store, "url", None)
+    if isinstance(url, str):
+        return Path(".promptgen/index") / hashlib.sha256(url.encode()).hexdigest()[:16]
+    return None
+
+
+class SearchIndex:
+    """The tantivy index of one store in ``directory``; thread-safe, shared between processes."""
+
+    def __init__(self, directory: Path, store: LibraryStore) -> None:
+        self.directory = directory / f"v{SCHEMA_VERSION}"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.store = store
+        self._schema = _schema()
+        self._index = tantivy.Index(self._schema, path=str(self.directory), reuse=True)
+        self._lock = threading.Lock()
+        self._serving: IndexState | None = None
+        self._searcher: tantivy.Searcher | None = None
+        self._syncing: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    def reader(self) -> IndexReader | LibraryStore:
+        """A view of the index when it holds the store's latest generation, else the store."""
+        current = self.store.generation()
+        with self._lock:
+            if not self._matches(self._serving, current):
+                state = self._read_state()
+                if not self._matches(state, current):
+                    self._start_sync()
+                    return self.store
+                self._index.reload()
+                self._searcher, self._serving = self._index.searcher(), state
+            assert self._searcher is not None and self._serving is not None
+            return IndexReader(self._searcher, self._schema, self._serving, self.store)
+
+    @staticmethod
+    def _matches(state: IndexState | None, current: tuple[str, int]) -> bool:
+        return state is not None and (state.library_id, state.generation) == current
+
+    def _start_sync(self) -> None:
+        """Catch up in a background thread (one at a time) while the store answers."""
+        if self._syncing is not None and self._syncing.is_alive():
+            return
+        self._syncing = threading.Thread(
+            target=self._sync_quietly, name="promptgen-index-sync", daemon=True
+        )
+        self._syncing.start()
+
+    def _sync_quietly(self) -> None:
+        try:
+            self.sync(wait=False)
+        except Exception as exc:  # the store keeps answering; /health/deep reports it
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.warning("Search index sync failed: %s", self.last_error)
+
+    def sync(self, *, wait: bool = True) -> SyncReport | None:
+        """Bring the index up to the store's latest generation.
+
+        None when another process holds the folder's lock and ``wait`` is False (it is doing
+        the same work).
+        """
+        with _file_lock(self.directory / "sync.lock", wait=wait) as locked:
+            if not locked:
+                return None
+            started = time.perf_counter()
+            state = self._read_state()
+            library_id, generation = self.store.generation()
+            if self._matches(state, (library_id, generation)):
+                return SyncReport(generation, False, 0, 0, 0.0)
+            since = state.generation if state and state.library_id == library_id else None
+            with self.store.changes(since) as changes:
+                added = self._apply(changes)
+                self._write_state(
+                    IndexState(
+                        changes.library_id,
+                        changes.generation,
+                        changes.chunks,
+                        changes.average_length,
+                    )
+                )
+            report = SyncReport(
+                changes.generation,
+                changes.full,
+                added,
+                len(changes.removed),
+                time.perf_counter() - started,
+            )
+        self.last_error = None
+        log.info(
+            "Search index synced: generation %d, %d chunks added, %d removed%s in %.2f s",
+            report.generation,
+            report.added,
+            report.removed,
+            " (full rebuild)" if report.full else "",
+            report.seconds,
+        )
+        return report
+
+    def _apply(self, changes: Changes) -> int:
+        """Write ``changes`` in one tantivy commit; returns the chunks added."""
+        writer = self._index.writer(WRITER_HEAP_BYTES, 1)
+        added = 0
+        try:
+            if changes.full:
+                writer.delete_all_documents()
+            for chunk_id in changes.removed:
+                writer.delete_documents_by_term("id", chunk_id)
+            for batch in changes.rows:
+                for row in batch:
+                    if not changes.full:  # a chunk id the store reused, or a replayed sync
+                        writer.delete_documents_by_term("id", row.id)
+                    writer.add_document(_document(row))
+                added += len(batch)
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+        return added
+
+    def _read_state(self) -> IndexState | None:
+        try:
+            raw = json.loads((self.directory / STATE_FILE).read_text(encoding="utf-8"))
+            state = IndexState(**raw)
+        except (OSError, ValueError, TypeError):
+            return None
+        return state if state.schema == SCHEMA_VERSION else None
+
+    def _write_state(self, state: IndexState) -> None:
+        """Written after the commit, atomically: a crash in between replays the same changes."""
+        temporary = self.directory / f".{STATE_FILE}.{os.getpid()}"
+        temporary.write_text(json.dumps(asdict(state)), encoding="utf-8")
+        temporary.replace(self.directory / STATE_FILE)
+
+    def close(self) -> None:
+        """Wait for a running catch-up to finish."""
+        if self._syncing is not None:
+            self._syncing.join()

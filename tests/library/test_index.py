@@ -1,0 +1,185 @@
+"""The derived search index follows the store of record: SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from promptgen import PromptGen, Settings
+from promptgen.cost.catalog import ModelCatalog
+from promptgen.cost.tokenizer import Tokenizer
+from promptgen.intent.classifier import IntentClassifier
+from promptgen.library.index import STATE_FILE, IndexReader, SearchIndex
+from promptgen.library.ingest import ingest
+from tests.library.test_stores import connect, location
+
+pytest_plugins = ["tests.pg"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh Library location of each kind."""
+    return location(request, tmp_path)
+
+
+@pytest.fixture
+def engine(
+    where: str,
+    tmp_path: Path,
+    classifier: IntentClassifier,
+    catalog: ModelCatalog,
+    tokenizer: Tokenizer,
+) -> Iterator[PromptGen]:
+    """PromptGen over the parametrized store, its index in tmp_path."""
+    settings = Settings(index_dir=tmp_path / "index")
+    pg = PromptGen(
+        settings, store=connect(where), classifier=classifier, catalog=catalog, tokenizer=tokenizer
+    )
+    yield pg
+    pg.close()
+
+
+def index_of(engine: PromptGen) -> SearchIndex:
+    assert engine.index is not None
+    return engine.index
+
+
+def caught_up(engine: PromptGen) -> IndexReader:
+    """The index's reader once any background catch-up has finished."""
+    index = index_of(engine)
+    index.reader()  # starts the catch-up if the index is behind
+    index.close()  # waits for it
+    reader = index.reader()
+    assert isinstance(reader, IndexReader), index.last_error
+    return reader
+
+
+def ids(engine: PromptGen, query: str) -> list[int]:
+    return [hit.chunk_id for hit in engine.search(query)]
+
+
+def test_ingest_leaves_the_index_current_and_ranking_like_the_store(
+    engine: PromptGen, notes: Path
+) -> None:
+    engine.ingest([notes])
+    reader = index_of(engine).reader()
+    assert isinstance(reader, IndexReader)
+    for terms in (["rollback", "billing"], ["kafka", "retention"], ["pager"]):
+        from_index = reader.search(terms, library="default", k=3)
+        from_store = engine.store.search(terms, library="default", k=3)
+        assert from_index and from_index[0].hit.chunk_id == from_store[0].hit.chunk_id
+        assert from_index[0].tokens == from_store[0].tokens
+    stats = reader.corpus_stats(["pager", "zebra"])
+    assert stats.frequencies == engine.store.corpus_stats(["pager", "zebra"]).frequencies
+    assert stats.chunks == engine.store.corpus_stats([]).chunks
+
+
+def test_writes_by_another_process_are_seen_at_once_then_indexed(
+    engine: PromptGen, where: str, notes: Path, tmp_path: Path
+) -> None:
+    engine.ingest([notes / "deploy.md"])
+    other = connect(where)  # another replica or worker writing to the same Library
+    try:
+        ingest(other, [notes / "oncall.txt"])
+        # The index is behind: the store answers, so the new chunk is found at once.
+        assert not isinstance(index_of(engine).reader(), IndexReader)
+        assert ids(engine, "pager escalates secondary")
+        reader = caught_up(engine)
+        assert reader.search(["pager"], library="default", k=5)
+
+        doc = next(d for d in other.documents() if d.path.endswith("oncall.txt"))
+        assert other.delete_document(doc.id)
+        assert not ids(engine, "pager escalates secondary")
+        assert not caught_up(engine).search(["pager"], library="default", k=5)
+    finally:
+        other.close()
+
+
+def test_a_changed_file_replaces_its_chunks_in_the_index(engine: PromptGen, tmp_path: Path) -> None:
+    folder = tmp_path / "changing"
+    folder.mkdir()
+    note = folder / "note.md"
+    note.write_text("# Cache\n\nThe cache evicts entries after ninety seconds.\n", encoding="utf-8")
+    engine.ingest([folder])
+    note.write_text("# Cache\n\nThe cache keeps entries for twelve hours.\n", encoding="utf-8")
+    engine.ingest([folder])
+    reader = caught_up(engine)
+    assert not reader.search(["ninety"], library="default", k=5)
+    assert len(reader.search(["cach"], library="default", k=5)) == 1
+
+
+def test_a_replayed_sync_adds_nothing_twice(engine: PromptGen, notes: Path) -> None:
+    """A crash between the index commit and its state file replays the same changes."""
+    index = index_of(engine)
+    engine.ingest([notes / "deploy.md"])
+    state_file = index.directory / STATE_FILE
+    before = state_file.read_text(encoding="utf-8")
+    engine.ingest([notes / "oncall.txt"])
+    state_file.write_text(before, encoding="utf-8")  # as if the state write was lost
+    report = index.sync()
+    assert report is not None and report.added >= 1 and not report.full
+    hits = caught_up(engine).search(["pager"], library="default", k=10)
+    assert len(hits) == len({h.hit.chunk_id for h in hits}) == 1
+
+
+def test_a_deleted_or_foreign_index_is_rebuilt(engine: PromptGen, notes: Path) -> None:
+    index = index_of(engine)
+    engine.ingest([notes])
+    state = json.loads((index.directory / STATE_FILE).read_text(encoding="utf-8"))
+    state["library_id"] = "another-library"
+    (index.directory / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+    report = index.sync()
+    assert report is not None and report.full
+    assert report.added == engine.store.corpus_stats([]).chunks
+    (index.directory / STATE_FILE).unlink()
+    assert caught_up(engine).search(["kafka"], library="default", k=3)
+
+
+def test_libraries_stay_apart_in_the_index(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes / "deploy.md"], library="ops")
+    engine.ingest([notes / "oncall.txt"], library="support")
+    reader = caught_up(engine)
+    assert reader.search(["pager"], library="support", k=5)
+    assert not reader.search(["pager"], library="ops", k=5)
+
+
+def test_an_unusable_index_folder_leaves_the_store_searching(
+    tmp_path: Path,
+    notes: Path,
+    classifier: IntentClassifier,
+    catalog: ModelCatalog,
+    tokenizer: Tokenizer,
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/lib.db", index_dir=blocker)
+    pg = PromptGen(settings, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
+    try:
+        assert pg.index is None
+        pg.ingest([notes])
+        assert pg.search("kafka retention")[0].title == "Kafka retention"
+    finally:
+        pg.close()
+
+
+def test_the_index_can_be_turned_off(
+    tmp_path: Path, classifier: IntentClassifier, catalog: ModelCatalog, tokenizer: Tokenizer
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/lib.db", search_index="store")
+    pg = PromptGen(settings, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
+    assert pg.index is None
+    pg.close()
+
+
+def test_sqlite_index_lives_beside_the_database(
+    tmp_path: Path, classifier: IntentClassifier, catalog: ModelCatalog, tokenizer: Tokenizer
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/lib.db")
+    pg = PromptGen(settings, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
+    try:
+        assert index_of(pg).directory.parent == tmp_path / "lib.db.index"
+    finally:
+        pg.close()
