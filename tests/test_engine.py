@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from promptgen import PrecomputeOptions, PromptGen
+from promptgen import PrecomputeOptions, PromptGen, Settings
+from promptgen.cost.catalog import ModelCatalog
+from promptgen.cost.tokenizer import Tokenizer
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong, UnknownModel
+from promptgen.intent.classifier import IntentClassifier
 from promptgen.library.store import Candidate, CorpusStats
 
 RESULT_KEYS = {
@@ -128,3 +132,35 @@ def test_timings_come_from_the_injected_clock(settings, classifier, catalog, tok
     )
     timings = pg.precompute("hello there").timings_ms
     assert timings["intent"] == 1000.0 and timings["total"] == 5000.0
+
+
+def test_an_exact_repeat_is_answered_from_the_cache(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes])
+    first = engine.precompute("how do we roll back the billing router?")
+    again = engine.precompute("how do we roll back the billing router?")
+    assert "cache" in again.timings_ms and "cache" not in first.timings_ms
+    assert again.request_id != first.request_id
+    assert again.to_dict()["optimized_prompt"] == first.to_dict()["optimized_prompt"]
+    other = engine.precompute(
+        "how do we roll back the billing router?", PrecomputeOptions(max_context=1)
+    )
+    assert "cache" not in other.timings_ms  # options are part of the key
+
+
+def test_a_library_change_invalidates_cached_answers(engine: PromptGen, notes: Path) -> None:
+    draft = "which pager escalates to the secondary on call?"
+    engine.ingest([notes / "deploy.md"])
+    assert not engine.precompute(draft).grounded
+    engine.ingest([notes / "oncall.txt"])
+    answer = engine.precompute(draft)
+    assert "cache" not in answer.timings_ms and answer.grounded
+
+
+def test_the_cache_can_be_turned_off(
+    tmp_path: Path, classifier: IntentClassifier, catalog: ModelCatalog, tokenizer: Tokenizer
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/lib.db", cache_size=0)
+    pg = PromptGen(settings, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
+    pg.precompute("hello there")
+    assert "cache" not in pg.precompute("hello there").timings_ms
+    pg.close()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from promptgen import __version__
+from promptgen.cache import LRUCache
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
 from promptgen.cost.routing import select_model
@@ -75,6 +76,7 @@ class PromptGen:
         self.grounding_model = grounding_model or GroundingModel()
         self.store = store or open_store(self.settings)
         self.index = self._open_index()
+        self._answers: LRUCache[PrecomputeResult] = LRUCache(self.settings.cache_size)
         self._clock = clock
 
     def _open_index(self) -> SearchIndex | None:
@@ -196,6 +198,15 @@ class PromptGen:
         options = options or PrecomputeOptions()
         started = last = self._clock()
         timings: dict[str, float] = {}
+        text = self.validate(text)
+        key = self._answer_key(text, options)
+        if key is not None and (known := self._answers.get(key)) is not None:
+            elapsed = (self._clock() - started) * 1000
+            return replace(
+                known,
+                request_id=request_id or uuid.uuid4().hex,
+                timings_ms={"cache": elapsed, "total": elapsed},
+            )
 
         def lap(stage: str) -> None:
             nonlocal last
@@ -203,7 +214,6 @@ class PromptGen:
             timings[stage] = (now - last) * 1000
             last = now
 
-        text = self.validate(text)
         vector = self.embedder.embed_one(text)  # shared by intent and retrieval
         intent = self.classifier.classify(text, vector)
         lap("intent")
@@ -216,7 +226,7 @@ class PromptGen:
         model = self._choose(text, optimized.prompt or text, grounding, intent, options)
         lap("cost")
         timings["total"] = (last - started) * 1000
-        return PrecomputeResult(
+        result = PrecomputeResult(
             request_id or uuid.uuid4().hex,
             __version__,
             intent,
@@ -225,6 +235,20 @@ class PromptGen:
             model,
             timings,
         )
+        if key is not None and not isinstance(retrieval, Refusal):
+            self._answers.put(key, result)
+        return result
+
+    def _answer_key(self, text: str, options: PrecomputeOptions) -> tuple[object, ...] | None:
+        """What a precompute answer depends on, the Library's generation included; None when
+        the Library cannot say its generation (nothing is cached then)."""
+        if self._answers.size <= 0:
+            return None
+        try:
+            generation = self.store.generation()
+        except LibraryUnavailable:
+            return None
+        return (generation, text, options.library or self.settings.library, options)
 
     def search(self, query: str, *, k: int = 10, library: str | None = None) -> list[Hit]:
         """Library passages for ``query`` in retrieval order, with calibrated scores."""

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         description="tantivy: a search index derived from the store, on local disk (fast); "
         "store: search the store of record itself (FTS5 or PostgreSQL full-text).",
     )
+    cache_size: int = Field(
+        2048, ge=0, le=1_000_000, description="Answers kept for exact repeats of a draft (0: off)."
+    )
     index_dir: Path | None = Field(
         None,
         description="Where the derived search index lives (default: beside the SQLite file, "

@@ -163,6 +163,11 @@ def in_process_table(results: list[dict[str, Any]]) -> Table:
             numbers = result["stages"].get(stage)
             cells += [f"{numbers[k]:.2f}" if numbers else "-" for k in ("p50_ms", "p95_ms")]
         table.add_row(stage, *cells)
+    cells = []
+    for result in results:
+        numbers = result.get("repeated")
+        cells += [f"{numbers[k]:.2f}" if numbers else "-" for k in ("p50_ms", "p95_ms")]
+    table.add_row("total, exact repeats (cached)", *cells)
     return table
 
 

@@ -30,7 +30,9 @@ def run(
     tokenizer = Tokenizer()
 
     def make_engine(settings: Settings) -> PromptGen:
-        merged = base.model_copy(update={"database_url": settings.database_url})
+        # No answer cache: the speed figures are for drafts the engine computes.
+        update = {"database_url": settings.database_url, "cache_size": 0}
+        merged = base.model_copy(update=update)
         return PromptGen(merged, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
 
     speed = tasks.SpeedLog()
