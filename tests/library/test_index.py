@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tantivy
 
 from promptgen import PromptGen, Settings
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.library.index import STATE_FILE, IndexReader, SearchIndex
+from promptgen.library.index import SCHEMA_VERSION, STATE_FILE, IndexReader, SearchIndex
 from promptgen.library.ingest import ingest
 from tests.library.test_stores import connect, location
 
@@ -183,3 +184,21 @@ def test_sqlite_index_lives_beside_the_database(
         assert index_of(pg).directory.parent == tmp_path / "lib.db.index"
     finally:
         pg.close()
+
+
+def test_an_index_with_other_fields_is_rebuilt(tmp_path: Path, notes: Path) -> None:
+    store = connect(str(tmp_path / "lib.db"))
+    try:
+        ingest(store, [notes])
+        folder = tmp_path / "index"
+        stale = folder / f"v{SCHEMA_VERSION}"
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("something_else")
+        tantivy.Index(builder.build(), path=str(stale.mkdir(parents=True) or stale))
+        index = SearchIndex(folder, store)
+        report = index.sync()
+        assert report is not None and report.full
+        assert report.added == store.corpus_stats([]).chunks > 0
+        assert isinstance(index.reader(), IndexReader)
+    finally:
+        store.close()

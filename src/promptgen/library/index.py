@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -157,12 +158,26 @@ class SearchIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.store = store
         self._schema = _schema()
-        self._index = tantivy.Index(self._schema, path=str(self.directory), reuse=True)
+        self._index = self._open()
         self._lock = threading.Lock()
         self._serving: IndexState | None = None
         self._searcher: tantivy.Searcher | None = None
         self._syncing: threading.Thread | None = None
         self.last_error: str | None = None
+
+    def _open(self) -> tantivy.Index:
+        """The index in the folder; one written with other fields is derived data: start over."""
+        try:
+            return tantivy.Index(self._schema, path=str(self.directory), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+        with _file_lock(self.directory / "sync.lock", wait=True):
+            log.warning("Search index at %s has other fields: rebuilding it", self.directory)
+            for entry in self.directory.iterdir():
+                if entry.name != "sync.lock":
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            return tantivy.Index(self._schema, path=str(self.directory), reuse=True)
 
     def reader(self) -> IndexReader | LibraryStore:
         """A view of the index when it holds the store's latest generation, else the store."""
