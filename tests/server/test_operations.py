@@ -23,6 +23,7 @@ async def test_health_and_deep_health(client: httpx.AsyncClient) -> None:
         and set(deep["checks"]) == CHECKS
         and all(deep["checks"].values())
     )
+    assert deep["details"]["search_index"].startswith("current at generation")
 
 
 async def test_empty_library_is_still_healthy(

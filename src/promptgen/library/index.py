@@ -293,6 +293,15 @@ class SearchIndex:
         temporary.write_text(json.dumps(asdict(state)), encoding="utf-8")
         temporary.replace(self.directory / STATE_FILE)
 
+    def describe(self) -> str:
+        """One line for /health/deep: current, catching up, or why it fails."""
+        if self.last_error:
+            return f"failing (the store searches meanwhile): {self.last_error}"
+        library_id, generation = self.store.generation()
+        if self._matches(self._serving or self._read_state(), (library_id, generation)):
+            return f"current at generation {generation}"
+        return f"catching up to generation {generation} (the store searches meanwhile)"
+
     def close(self) -> None:
         """Wait for a running catch-up to finish."""
         if self._syncing is not None:

@@ -29,6 +29,14 @@ def deep_health(promptgen: PromptGen | None, unavailable: str | None) -> DeepHea
         except PromptGenError as exc:
             details["database"] = exc.message
         try:
+            details["search_index"] = (
+                "off: the store searches (PROMPTGEN_SEARCH_INDEX=store or no usable folder)"
+                if promptgen.index is None
+                else promptgen.index.describe()
+            )
+        except PromptGenError as exc:
+            details["search_index"] = exc.message
+        try:
             result = promptgen.precompute(CANARY_DRAFT, request_id="health-canary")
             checks["promptgen_functional"] = True
             refusal = result.grounding.refusal
