@@ -23,6 +23,10 @@ def test_ingest_search_stats_precompute(notes: Path) -> None:
     assert hits[0]["source"].endswith("deploy.md") and hits[0]["score"] >= hits[-1]["score"]
     stats = runner.invoke(app, ["library", "stats", "--json"])
     assert json.loads(stats.stdout)["documents"] == 5
+    current = runner.invoke(app, ["library", "reindex"])
+    assert current.exit_code == 0 and "0 chunks added" in current.output
+    rebuilt = runner.invoke(app, ["library", "reindex", "--full"])
+    assert rebuilt.exit_code == 0 and "search index rebuilt" in rebuilt.output
     pre = runner.invoke(app, ["precompute", "how do we roll back billing migrations?", "--json"])
     assert pre.exit_code == 0
     assert json.loads(pre.stdout)["grounded"] is True

@@ -60,6 +60,7 @@ def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str |
         if not is_idle(report):
             render.print_failures(err, report.failed)
             out.print(render.ingest_summary(report), highlight=False)
+            pg.sync_index()  # this machine's index; other replicas catch up on their next query
 
     def retry(exc: PromptGenError) -> None:
         err.print(f"[red]error:[/red] {exc.message}; retrying in {interval:g} s", highlight=False)
@@ -132,6 +133,26 @@ def search_command(
         out.print("no matching passages")
     else:
         out.print(render.hits_table(hits))
+
+
+@library_app.command("reindex")
+def reindex_command(
+    full: Annotated[bool, typer.Option("--full", help="Rebuild from scratch.")] = False,
+) -> None:
+    """Bring the search index up to the Library now (it also catches up by itself)."""
+    with engine() as pg:
+        if pg.index is None:
+            raise typer.BadParameter("the search index is off (PROMPTGEN_SEARCH_INDEX=store)")
+        if full:
+            pg.index.forget()
+        report = pg.index.sync()
+    if report is not None:
+        kind = "rebuilt" if report.full else "updated"
+        out.print(
+            f"search index {kind}: generation {report.generation}, {report.added:,} chunks added,"
+            f" {report.removed:,} removed in {report.seconds:.2f} s",
+            highlight=False,
+        )
 
 
 @library_app.command("stats")

@@ -293,6 +293,11 @@ class SearchIndex:
         temporary.write_text(json.dumps(asdict(state)), encoding="utf-8")
         temporary.replace(self.directory / STATE_FILE)
 
+    def forget(self) -> None:
+        """Make the next sync a full rebuild (the state it would have caught up from is gone)."""
+        with _file_lock(self.directory / "sync.lock", wait=True):
+            (self.directory / STATE_FILE).unlink(missing_ok=True)
+
     def describe(self) -> str:
         """One line for /health/deep: current, catching up, or why it fails."""
         if self.last_error:
