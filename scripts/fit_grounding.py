@@ -1,99 +1,259 @@
-"""Fit the Refusal Contract's GroundingModel on labelled refusal sets.
+"""Fit the Refusal Contract's GroundingModel on labelled refusal sets and write its parameters.
 
 For each collection under DATA/retrieval (laid out as ../shared/data/README.md describes), the
-refusal corpus is ingested into a temporary Library with PromptGen's own ingest, every refusal
-query is retrieved with PromptGen's own retrieve, and the query is labelled 1 when it is
-answerable from that corpus (with --top: only when the best hit is a gold document). A logistic
-regression on promptgen.grounding.features (coverage, score, length, margin) then gives P(the best passage grounds the draft).
+refusal corpus is ingested into a temporary Library with PromptGen's own ingest and every refusal
+query is retrieved with PromptGen's own retrieve; the query is labelled 1 when it is answerable
+from that corpus. Then:
 
-Usage: python scripts/fit_grounding.py ../shared/data
+1. a logistic regression (L2 on standardized features) over promptgen.grounding.features, fitted
+   on the passage the model itself rates best for each query, because the service's
+   ``confidence`` is the best passage's probability;
+2. a Platt step (a logistic of the model's log-odds) fitted on 5-fold out-of-fold log-odds, so
+   that the probability is calibrated, folded into the weights;
+3. the grounding threshold: the one with the best refusal F1 ("refused" positive) on the
+   out-of-fold calibrated probabilities of both collections pooled, F1 averaged over ±0.05
+   around each threshold so that one query does not move it.
+
+It prints an honest held-out check first (fitted on the queries whose CRC32 of the id is even,
+threshold chosen there, measured on the odd ones), then the fit on all queries, its calibration
+table and its F1/ECE on the same queries, and writes src/promptgen/grounding_params.py
+(--dry-run: print only). It stops without writing if a weight of evidence
+(promptgen.grounding.EVIDENCE) is not positive. About 15 s on two cores.
+
+Usage: python scripts/fit_grounding.py ../shared/data [--dry-run]
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sys
 import tempfile
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy import optimize
 
 from promptgen.embed.embedder import Embedder, to_blob
-from promptgen.grounding import FEATURES, features
+from promptgen.evaluation import metrics
+from promptgen.grounding import EVIDENCE, FEATURES, features
 from promptgen.library.ingest import ingest
 from promptgen.library.sqlite import SQLiteStore
-from promptgen.retrieve import retrieve
+from promptgen.retrieve import Retrieval, retrieve
+from promptgen.settings import Settings
 
+PARAMS = Path(__file__).resolve().parents[1] / "src" / "promptgen" / "grounding_params.py"
+L2 = 1e-3  # on standardized features (docs/quality.md: what was tried)
+FOLDS = 5
+ROUNDS = 4  # refits on the passage the current model rates best
 EMBEDDER = Embedder()
 
 
-def embed_blobs(texts: list[str]) -> list[bytes]:
+@dataclass(frozen=True)
+class Query:
+    collection: str
+    id: str
+    answerable: bool
+    hits: np.ndarray  # one row of features per retrieved passage; no rows when none
+
+
+def _embed_blobs(texts: list[str]) -> list[bytes]:
     return [to_blob(v) for v in EMBEDDER.embed(texts)]
 
 
-# The label: does the Library hold what grounds the query (answerable), or, with --top, is the
-# best passage itself a gold document? The Refusal Contract is about the first.
-TOP_ONLY = "--top" in sys.argv
+def _rows(retrieval: Retrieval) -> np.ndarray:
+    rows = [features(h, retrieval) for h in retrieval.hits]
+    return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
-def _features(data: Path) -> tuple[list[list[float]], list[int]]:
-    rows: list[list[float]] = []
-    labels: list[int] = []
+def collect(data: Path) -> list[Query]:
+    """Every refusal query of every collection, with the features of each retrieved passage."""
+    queries: list[Query] = []
     for collection in sorted((data / "retrieval").iterdir()):
+        if not (collection / "queries_refusal.jsonl").exists():
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             store = SQLiteStore(Path(tmp) / "lib.db")
-            ingest(store, [collection / "corpus_refusal.jsonl"], embed=embed_blobs)
-            keys = {d.id: d.key.rsplit("#", 1)[-1] for d in store.documents()}
+            ingest(store, [collection / "corpus_refusal.jsonl"], embed=_embed_blobs)
             lines = (collection / "queries_refusal.jsonl").read_text().split("\n")
             for query in (json.loads(line) for line in lines if line.strip()):
                 retrieval = retrieve(store, query["text"], library="default", embedder=EMBEDDER)
-                hits = retrieval.hits
-                top = hits[0] if hits else None
-                doc_id = keys.get(top.document_id) if top else None
-                gold = set(query.get("gold_ids") or [])
-                empty = [0.0, 0.0, math.log(1 + len(retrieval.terms)), 0.0, 0.0]
-                rows.append(list(features(top, retrieval)) if top else empty)
-                labels.append(int(bool(query["answerable"]) and (doc_id in gold or not TOP_ONLY)))
+                queries.append(
+                    Query(collection.name, query["id"], bool(query["answerable"]), _rows(retrieval))
+                )
             store.close()
-        print(f"{collection.name}: {len(labels)} queries so far", file=sys.stderr)
-    return rows, labels
+        print(f"{collection.name}: {len(queries)} queries so far", file=sys.stderr)
+    return queries
 
 
-def main() -> None:
-    x_rows, y_list = _features(Path(sys.argv[1]))
-    x = np.array(x_rows)
-    y = np.array(y_list, dtype=float)
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Weights then intercept of an L2-penalized logistic regression (intercept not penalized)."""
     design = np.hstack([x, np.ones((len(x), 1))])
 
     def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = design @ theta
-        p = 1 / (1 + np.exp(-z))
-        loss = (
-            -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
-            + 1e-3 * theta[:-1] @ theta[:-1]
-        )
-        grad = design.T @ (p - y) / len(y) + np.r_[2e-3 * theta[:-1], 0.0]
-        return float(loss), grad
+        p = 1 / (1 + np.exp(-(design @ theta)))
+        loss = -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
+        grad = design.T @ (p - y) / len(y)
+        return float(loss + l2 * theta[:-1] @ theta[:-1]), grad + np.r_[2 * l2 * theta[:-1], 0.0]
 
-    theta = optimize.minimize(nll, np.zeros(len(FEATURES) + 1), jac=True, method="L-BFGS-B").x
-    p = 1 / (1 + np.exp(-(design @ theta)))
-    bins = np.clip((p * 5).astype(int), 0, 4)
-    print(
-        "weights",
-        dict(zip(FEATURES, np.round(theta[:-1], 3), strict=True)),
-        "intercept",
-        round(theta[-1], 3),
-    )
-    print("calibration (predicted vs observed per fifth):")
+    start = np.zeros(design.shape[1])
+    return np.asarray(optimize.minimize(nll, start, jac=True, method="L-BFGS-B").x)
+
+
+@dataclass(frozen=True)
+class Linear:
+    """z = intercept + weights · features, in the features' own units."""
+
+    weights: np.ndarray
+    intercept: float
+
+    def best_logit(self, query: Query) -> float:
+        """The log-odds of the passage the model rates best (−inf when nothing was retrieved)."""
+        if not len(query.hits):
+            return -np.inf
+        return float(np.max(query.hits @ self.weights) + self.intercept)
+
+
+def fit_logistic(queries: Sequence[Query], l2: float = L2) -> Linear:
+    """The logistic model, fitted on the passage it rates best for each query (uncalibrated)."""
+    usable = [q for q in queries if len(q.hits)]
+    y = np.array([q.answerable for q in usable], dtype=float)
+    chosen = np.array([q.hits[0] for q in usable])  # start from retrieval's first passage
+    mean, scale = chosen.mean(0), chosen.std(0) + 1e-9
+    model = Linear(np.zeros(chosen.shape[1]), 0.0)
+    for _ in range(ROUNDS + 1):
+        theta = _logistic((chosen - mean) / scale, y, l2)
+        weights = theta[:-1] / scale
+        model = Linear(weights, float(theta[-1] - weights @ mean))
+        chosen = np.array([q.hits[int(np.argmax(q.hits @ model.weights))] for q in usable])
+    return model
+
+
+def _fold(query: Query, salt: bytes = b"") -> int:
+    return zlib.crc32(query.id.encode() + salt) % FOLDS
+
+
+def fit(queries: Sequence[Query]) -> tuple[Linear, list[float]]:
+    """The calibrated model (Platt folded in) and its out-of-fold probabilities for ``queries``."""
+    out_of_fold = np.zeros(len(queries))
+    folds = np.array([_fold(q, b"fold") for q in queries])
+    for k in range(FOLDS):
+        model = fit_logistic([q for q, f in zip(queries, folds, strict=True) if f != k])
+        for i in np.flatnonzero(folds == k):
+            out_of_fold[i] = model.best_logit(queries[int(i)])
+    seen = np.isfinite(out_of_fold)
+    y = np.array([q.answerable for q in queries], dtype=float)
+    slope, shift = _logistic(out_of_fold[seen, None], y[seen], 0.0)
+    raw = fit_logistic(queries)
+    calibrated = Linear(slope * raw.weights, float(slope * raw.intercept + shift))
+    oof = [_sigmoid(slope * z + shift) for z in out_of_fold]
+    return calibrated, oof
+
+
+def _sigmoid(z: float) -> float:
+    return 0.0 if z == -np.inf else float(1 / (1 + np.exp(-z)))
+
+
+def probabilities(model: Linear, queries: Sequence[Query]) -> list[float]:
+    """What the service reports as ``confidence``: the best passage's probability."""
+    return [_sigmoid(model.best_logit(q)) for q in queries]
+
+
+def choose_threshold(p: Sequence[float], queries: Sequence[Query]) -> float:
+    """The threshold with the best pooled refusal F1 (refuse when p < threshold), smoothed."""
+    unanswerable = [not q.answerable for q in queries]
+    grid = np.round(np.arange(0.30, 0.9001, 0.005), 3)
+    f1 = np.array([metrics.binary_f1(unanswerable, [v < t for v in p])[2] for t in grid])
+    smoothed = np.convolve(np.pad(f1, 10, mode="edge"), np.ones(21) / 21, mode="valid")
+    return float(grid[int(np.argmax(smoothed))])
+
+
+def report(
+    label: str, p: Sequence[float], queries: Sequence[Query], thresholds: dict[str, float]
+) -> None:
+    for collection in sorted({q.collection for q in queries}):
+        index = [i for i, q in enumerate(queries) if q.collection == collection]
+        unanswerable = [not queries[i].answerable for i in index]
+        conf = [p[i] for i in index]
+        ece = metrics.expected_calibration_error(conf, [not u for u in unanswerable])
+        f1s = ", ".join(
+            f"F1 at {name} {t:.3f} = {metrics.binary_f1(unanswerable, [c < t for c in conf])[2]:.3f}"
+            for name, t in thresholds.items()
+        )
+        print(f"  {label} {collection:10s} n={len(index):4d} ECE={ece:.3f}  {f1s}")
+
+
+def calibration_table(p: Sequence[float], queries: Sequence[Query]) -> None:
+    y = np.array([q.answerable for q in queries], dtype=float)
+    pa = np.array(p)
+    bins = np.clip((pa * 5).astype(int), 0, 4)
     for b in range(5):
         mask = bins == b
         if mask.any():
             print(
-                f"  p in [{b / 5:.1f},{(b + 1) / 5:.1f}): n={mask.sum():4d} "
-                f"mean p={p[mask].mean():.2f} observed={y[mask].mean():.2f}"
+                f"  | {b / 5:.1f} to {(b + 1) / 5:.1f} | {mask.sum()} | {pa[mask].mean():.2f} "
+                f"| {y[mask].mean():.2f} |"
             )
+
+
+def check_monotone(model: Linear) -> list[str]:
+    """Evidence features whose weight is not positive (the probability would fall as they rise)."""
+    return [name for name in EVIDENCE if model.weights[FEATURES.index(name)] <= 0]
+
+
+def write_params(model: Linear, threshold: float, n: int) -> None:
+    lines = [
+        '"""GroundingModel\'s fitted parameters. Written by scripts/fit_grounding.py: do not edit."""',
+        "",
+        f"# Fitted on {n} refusal queries (../shared/data: cranfield + pubmedqa), Platt step folded",
+        "# in. The weights multiply promptgen.grounding.features, in FEATURES order.",
+        "WEIGHTS: tuple[float, ...] = (",
+        *(f"    {w:.6g},  # {name}" for w, name in zip(model.weights, FEATURES, strict=True)),
+        ")",
+        f"INTERCEPT = {model.intercept:.6g}",
+        "# Best pooled refusal F1 on out-of-fold probabilities; the service's threshold is the",
+        "# setting PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings), keep the two in step.",
+        f"THRESHOLD = {threshold}",
+        "",
+    ]
+    PARAMS.write_text("\n".join(lines))
+
+
+def main() -> None:
+    data = Path(sys.argv[1])
+    queries = collect(data)
+    current = Settings().grounding_threshold
+
+    fit_half = [q for q in queries if zlib.crc32(q.id.encode()) % 2 == 0]
+    test_half = [q for q in queries if zlib.crc32(q.id.encode()) % 2 == 1]
+    half_model, half_oof = fit(fit_half)
+    half_threshold = choose_threshold(half_oof, fit_half)
+    print(f"held-out: fitted on {len(fit_half)} queries (even CRC32 of id), tested on the other")
+    print(f"  threshold chosen on the fitted half: {half_threshold}")
+    report(
+        "held-out",
+        probabilities(half_model, test_half),
+        test_half,
+        {"it": half_threshold, "setting": current},
+    )
+
+    model, oof = fit(queries)
+    threshold = choose_threshold(oof, queries)
+    print(f"all {len(queries)} queries: threshold {threshold} (setting now {current})")
+    thresholds = {"it": threshold, "setting": current}
+    report("out-of-fold", oof, queries, thresholds)
+    p = probabilities(model, queries)
+    report("in-sample", p, queries, thresholds)
+    print("calibration, in-sample (predicted p | queries | mean p | share answerable):")
+    calibration_table(p, queries)
+    bad = check_monotone(model)
+    if bad:
+        sys.exit(f"not written: the weight of {', '.join(bad)} is not positive")
+    if "--dry-run" not in sys.argv:
+        write_params(model, threshold, len(queries))
+        print(f"wrote {PARAMS}")
 
 
 if __name__ == "__main__":

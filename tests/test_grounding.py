@@ -63,3 +63,38 @@ def test_context_respects_the_token_budget() -> None:
     hits = (_hit(1.0, 5, "one two three"), _hit(1.0, 5, "four five six seven"))
     g = _decide(Retrieval(hits, ("a",), 10), threshold=0.1, max_tokens=5)
     assert [h.text for h in g.context] == ["one two three"]
+
+
+def test_probability_rises_with_every_kind_of_evidence() -> None:
+    model = GroundingModel()
+    query = Retrieval((), ("a", "b", "c"), 100, idf_total=6.0)
+
+    def p(coverage: float, bm25: float, similarity: float) -> float:
+        hit = Hit(1, 1, "notes.md", "Notes", "Notes", "text", bm25, coverage, 0.0, similarity)
+        return model.probability(hit, query)
+
+    for coverage in (0.0, 0.5, 1.0):
+        for bm25 in (0.0, 3.0, 12.0):
+            assert p(coverage, bm25, 0.2) <= p(coverage, bm25, 0.8)
+            assert p(coverage, bm25, 0.5) <= p(min(1.0, coverage + 0.3), bm25, 0.5)
+            assert p(coverage, bm25, 0.5) <= p(coverage, bm25 + 2.0, 0.5)
+
+
+def test_confidence_is_a_probability_even_for_extreme_evidence() -> None:
+    model = GroundingModel()
+    query = Retrieval((), ("a",), 10, idf_total=1e-6)
+    for bm25 in (0.0, 1e3, 1e9):
+        assert 0.0 <= model.probability(_hit(1.0, bm25), query) <= 1.0
+    weak = Retrieval((_hit(1.0, 1e9), _hit(0.0, 0.0)), ("a",), 10, idf_total=1e-6)
+    assert 0.0 <= model.probability(weak.hits[1], weak) <= 1.0
+
+
+def test_ungrounded_draft_is_refused_and_grounded_one_is_not() -> None:
+    strong = Hit(1, 1, "a.md", "A", "A", "the answer", 9.0, 1.0, 0.0, 0.8)
+    weak = Hit(2, 2, "b.md", "B", "B", "unrelated", 0.5, 0.1, 0.0, 0.1)
+    grounded = _decide(Retrieval((strong, weak), ("a", "b"), 10, idf_total=6.0), threshold=0.62)
+    refused = _decide(Retrieval((weak,), ("a", "b"), 10, idf_total=6.0), threshold=0.62)
+    assert grounded.is_grounded and grounded.context[0].chunk_id == 1
+    assert not refused.is_grounded and refused.refusal is not None
+    assert refused.refusal.code == "no_grounding" and refused.context == ()
+    assert refused.confidence < 0.62 <= grounded.confidence

@@ -6,10 +6,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from promptgen import grounding_params
 from promptgen.retrieve import Retrieval
 from promptgen.types import Grounding, Hit, Refusal
 
 FEATURES = ("coverage", "score", "length", "margin", "similarity")
+# More of these is more evidence: their weights must be positive, so that the probability never
+# falls when one of them rises (scripts/fit_grounding.py refuses to write a model that breaks it).
+EVIDENCE = ("coverage", "score", "margin", "similarity")
 
 
 def features(hit: Hit, retrieval: Retrieval) -> tuple[float, ...]:
@@ -36,21 +40,28 @@ def features(hit: Hit, retrieval: Retrieval) -> tuple[float, ...]:
 
 @dataclass(frozen=True, slots=True)
 class GroundingModel:
-    """Logistic model of P(the passage grounds the draft) over ``features``.
+    """Calibrated logistic model of P(the Library grounds the draft, given this passage).
 
-    The defaults were fitted with ``scripts/fit_grounding.py`` on the refusal sets of
-    ../shared/data (cranfield + pubmedqa, 615 queries); docs/grounding.md shows the calibration
-    table. Refit them there, not by hand.
+    ``z = intercept + Σ weights · features``; the probability is ``1 / (1 + e^−z)``.
+    The defaults in ``grounding_params`` are written by ``scripts/fit_grounding.py``: a logistic
+    regression fitted on the refusal sets of ../shared/data (cranfield + pubmedqa) composed with
+    a Platt step fitted on out-of-fold predictions, so the probability is calibrated. Refit them
+    there, not by hand (docs/grounding.md).
     """
 
-    weights: tuple[float, ...] = (2.41, 3.06, 0.505, 2.74, 1.255)
-    intercept: float = -4.907
+    weights: tuple[float, ...] = grounding_params.WEIGHTS
+    intercept: float = grounding_params.INTERCEPT
+
+    def logit(self, hit: Hit, retrieval: Retrieval) -> float:
+        """The model's log-odds for ``hit`` (the probability before the logistic)."""
+        x = features(hit, retrieval)
+        return self.intercept + sum(w * v for w, v in zip(self.weights, x, strict=True))
 
     def probability(self, hit: Hit, retrieval: Retrieval) -> float:
-        """Estimated probability that ``hit`` really grounds the draft behind ``retrieval``."""
-        z = self.intercept + sum(
-            w * x for w, x in zip(self.weights, features(hit, retrieval), strict=True)
-        )
+        """Calibrated probability that the Library grounds the draft, judged from ``hit``."""
+        z = self.logit(hit, retrieval)
+        if z < -700:  # exp would overflow; the probability is 0 to double precision
+            return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
 

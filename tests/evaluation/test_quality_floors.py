@@ -42,8 +42,8 @@ def test_retrieval_floor(report: dict[str, Any]) -> None:
 
 def test_refusal_floor(report: dict[str, Any]) -> None:
     assert report["refusal"]["cranfield"]["f1"] >= 0.60
-    assert report["refusal"]["pubmedqa"]["f1"] >= 0.70
-    assert report["refusal"]["pubmedqa"]["ece"] <= 0.12
+    assert report["refusal"]["pubmedqa"]["f1"] >= 0.80
+    assert report["refusal"]["pubmedqa"]["ece"] <= 0.10
 
 
 def test_routing_and_speed_are_reported(report: dict[str, Any], tmp_path: Path) -> None:
