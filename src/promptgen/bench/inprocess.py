@@ -81,6 +81,7 @@ def run_in_process(library: LibraryInfo, *, drafts: int = 2000, seed: int = 1) -
     """Build a PromptGen on ``library`` and measure never-seen drafts through it."""
     texts = fresh_drafts(library, drafts + WARMUP, seed)
     pg = PromptGen(Settings(database_url=library.url))
+    pg.sync_index()  # a Library built by older code may lack its index: build it, unmeasured
     try:
         result = measure(pg, texts[WARMUP:], texts[:WARMUP])
     finally:

@@ -33,6 +33,7 @@ class LibraryInfo:
     path: Path
     documents: int
     size_bytes: int
+    index_bytes: int
     generate_s: float
     ingest_s: float
     chunks_per_s: float
@@ -89,6 +90,15 @@ def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
 
 
+def _index_folder(db: Path) -> Path:
+    """The search index PromptGen keeps beside ``db`` (library/index.py's default place)."""
+    return db.with_name(db.name + ".index")
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def build_library(
     chunks: int,
     seed: int = 7,
@@ -102,6 +112,7 @@ def build_library(
     meta, db = where / "library.json", where / "library.db"
     if not rebuild and meta.is_file() and db.is_file():
         info = json.loads(meta.read_text())
+        info.setdefault("index_bytes", _folder_size(_index_folder(db)))
         info.update(path=db, cached=True)
         return LibraryInfo(**info)
     for stale in root.glob(f"library-{chunks}-seed{seed}-*"):
@@ -119,12 +130,15 @@ def build_library(
     stats = pg.stats()
     pg.close()
     building.rename(db)
+    # The index records the Library's identity and generation, not its path: it moves along.
+    _index_folder(building).rename(_index_folder(db))
     info = LibraryInfo(
         chunks=written,
         seed=seed,
         path=db,
         documents=stats.documents,
         size_bytes=_size(db),
+        index_bytes=_folder_size(_index_folder(db)),
         generate_s=round(generate_s, 2),
         ingest_s=round(ingest_s, 2),
         chunks_per_s=round(written / ingest_s, 1) if ingest_s else 0.0,

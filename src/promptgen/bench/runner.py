@@ -181,7 +181,8 @@ def run_size(
         chunks, config.seed, root=config.cache_root, rebuild=config.rebuild, say=say
     )
     say(
-        f"Library {library.chunks:,} chunks: {library.size_bytes / 1e6:.1f} MB, ingest "
+        f"Library {library.chunks:,} chunks: {library.size_bytes / 1e6:.1f} MB"
+        f" + search index {library.index_bytes / 1e6:.1f} MB, ingest "
         f"{library.chunks_per_s:,.0f} chunks/s{' (cached)' if library.cached else ''}"
     )
     in_process = run_in_process(library, drafts=config.in_process_drafts, seed=config.seed)
