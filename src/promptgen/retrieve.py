@@ -76,9 +76,12 @@ def _bm25(
     counts: Counter[str], length: int, weights: dict[str, float], average_length: float
 ) -> float:
     norm = K1 * (1 - B + B * length / (average_length or 1.0))
-    return sum(
-        w * counts[t] * (K1 + 1) / (counts[t] + norm) for t, w in weights.items() if t in counts
-    )
+    score = 0.0
+    for term, weight in weights.items():
+        tf = counts.get(term)
+        if tf:
+            score += weight * tf * (K1 + 1) / (tf + norm)
+    return score
 
 
 @dataclass(slots=True)
@@ -108,11 +111,13 @@ class _Scored:
         )
 
 
-def _score(candidate: Candidate, weights: dict[str, float], average_length: float) -> _Scored:
+def _score(
+    candidate: Candidate, weights: dict[str, float], total_weight: float, average_length: float
+) -> _Scored:
     counts = Counter(candidate.tokens)
     # Coverage counts every draft term, including ones the Library has never seen: a draft
     # whose distinctive words are absent is not grounded however well its common words match.
-    coverage = sum(w for t, w in weights.items() if t in counts) / (sum(weights.values()) or 1.0)
+    coverage = sum(w for t, w in weights.items() if t in counts) / total_weight
     score = _bm25(counts, len(candidate.tokens), weights, average_length)
     return _Scored(candidate, counts, score, coverage)
 
@@ -169,9 +174,12 @@ def _fuse(
     expanded = _expanded_query(store, ranked, weights, total, fusion)
     feedback = [_bm25(s.counts, len(s.candidate.tokens), expanded, average_length) for s in ranked]
     if query_vector is not None:
-        for s in ranked:
-            if s.candidate.vector:
-                s.similarity = float(from_blob(s.candidate.vector) @ query_vector)
+        with_vectors = [s for s in ranked if s.candidate.vector]
+        if with_vectors:
+            blob = b"".join(s.candidate.vector or b"" for s in with_vectors)
+            similarities = from_blob(blob).reshape(len(with_vectors), -1) @ query_vector
+            for s, similarity in zip(with_vectors, similarities.tolist(), strict=True):
+                s.similarity = similarity
     top_bm25 = ranked[0].bm25 or 1.0
     top_feedback = max(feedback) or 1.0
     for s, f in zip(ranked, feedback, strict=True):
@@ -218,7 +226,8 @@ def retrieve(
     candidates = store.search(
         _searched_terms(terms, weights, corpus.frequencies), library=library, k=max(k, POOL)
     )
-    scored = [_score(c, weights, corpus.average_length) for c in candidates]
+    total_weight = sum(weights.values()) or 1.0
+    scored = [_score(c, weights, total_weight, corpus.average_length) for c in candidates]
     if fusion is not None and scored:
         if query_vector is None and embedder is not None:
             query_vector = embedder.embed_one(text)
