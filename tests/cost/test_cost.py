@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
+import tiktoken
 from hypothesis import given
 from hypothesis import strategies as st
 
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
 from promptgen.cost.routing import select_model
-from promptgen.cost.tokenizer import EXPECTED_SHA256, Tokenizer, load_encoding
+from promptgen.cost.tokenizer import ENCODINGS, EXPECTED_SHA256, Tokenizer, load_encoding
 from promptgen.errors import BudgetExceeded, CatalogInvalid, TokenizerUnavailable, UnknownModel
 from promptgen.types import Intent
 
@@ -147,3 +149,14 @@ def test_output_estimate_follows_what_is_asked() -> None:
     assert estimate_output_tokens("a brief note", _intent("writing"), 10) < estimate_output_tokens(
         "a detailed note", _intent("writing"), 10
     )
+
+
+def test_encodings_drop_their_python_vocabulary_and_pickle_by_name(tokenizer: Tokenizer) -> None:
+    for name in ENCODINGS:
+        encoding = tokenizer.encoding(name)
+        assert encoding._mergeable_ranks == {}  # the Rust core keeps its own copy
+        text = "Exact token counts, offline: naïve café 1234 <|endoftext|>"
+        copy = pickle.loads(pickle.dumps(encoding))
+        assert isinstance(copy, tiktoken.Encoding)
+        assert copy.encode_ordinary(text) == encoding.encode_ordinary(text)
+        assert encoding.decode(encoding.encode_ordinary(text)) == text
