@@ -59,3 +59,19 @@ def test_label_aliases() -> None:
     assert normalize_label("research/qa") == "research"
     assert normalize_label("data/extraction") == "analysis"
     assert normalize_label("poetry") is None
+
+
+def test_shipped_weights_stay_float16_and_score_as_float32(classifier: IntentClassifier) -> None:
+    assert classifier.weights.dtype == np.float16  # half the memory of every server worker
+    widened = IntentClassifier(
+        classifier.weights.astype(np.float32),
+        classifier.bias,
+        classifier.labels,
+        classifier.temperature,
+        classifier.metadata,
+        classifier.embedder,
+    )
+    assert widened.fingerprint() == classifier.fingerprint()
+    for draft in ["implement authentication", "what is 17 * 23?", "ñ" * 3000, ""]:
+        assert np.array_equal(widened.logits(draft), classifier.logits(draft))
+        assert widened.classify(draft) == classifier.classify(draft)

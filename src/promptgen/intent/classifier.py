@@ -23,7 +23,7 @@ class IntentClassifier:
 
     def __init__(
         self,
-        weights: npt.NDArray[np.float32],
+        weights: npt.NDArray[np.float32] | npt.NDArray[np.float16],
         bias: npt.NDArray[np.float32],
         labels: tuple[str, ...],
         temperature: float = 1.0,
@@ -48,6 +48,7 @@ class IntentClassifier:
         self.labels = labels
         self.temperature = temperature
         self.metadata = metadata or {}
+        self._fingerprint: str | None = None
 
     @classmethod
     def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> IntentClassifier:
@@ -62,7 +63,8 @@ class IntentClassifier:
             labels = tuple(str(x) for x in archive["labels"])
             metadata = json.loads(str(archive["metadata"]))
             return cls(
-                archive["weights"].astype(np.float32),
+                # Kept float16 as saved (half the memory); rows are widened when used.
+                archive["weights"],
                 archive["bias"].astype(np.float32),
                 labels,
                 float(archive["temperature"]),
@@ -94,10 +96,11 @@ class IntentClassifier:
     ) -> npt.NDArray[np.float32]:
         """Uncalibrated class scores (``embedding``: the draft's vector, when already computed)."""
         indices, values = featurize(text)
-        result: npt.NDArray[np.float32] = values @ self.weights[indices] + self.bias
+        rows = self.weights[indices].astype(np.float32, copy=False)
+        result: npt.NDArray[np.float32] = values @ rows + self.bias
         if self.embedder is not None:
             vector = embedding if embedding is not None else self.embedder.embed_one(text)
-            result = result + vector @ self.weights[DIMENSIONS:]
+            result = result + vector @ self.weights[DIMENSIONS:].astype(np.float32, copy=False)
         return result
 
     def classify(self, text: str, embedding: npt.NDArray[np.float32] | None = None) -> Intent:
@@ -111,7 +114,10 @@ class IntentClassifier:
 
     def fingerprint(self) -> str:
         """A short hash of the weights, to tell models apart in logs and health checks."""
-        return hashlib.sha256(self.weights.tobytes()).hexdigest()[:12]
+        if self._fingerprint is None:  # of the float32 weights, whatever the dtype held
+            weights = self.weights.astype(np.float32, copy=False).tobytes()
+            self._fingerprint = hashlib.sha256(weights).hexdigest()[:12]
+        return self._fingerprint
 
 
 __all__ = ["INTENT_LABELS", "IntentClassifier"]
