@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import Stemmer
 
@@ -180,20 +179,33 @@ _STEMMER = Stemmer.Stemmer("english")
 MAX_TERM_CHARS = 40
 
 
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+# Most words the term cache holds before it starts over (a server's drafts keep adding words).
+TERM_CACHE_LIMIT = 200_000
+# Lowercased word -> its index term, or None for a stopword or an overlong token.
+_TERM_CACHE: dict[str, str | None] = {}
+
+
+def _term(word: str) -> str | None:
+    word = word.replace("’", "'")
+    if word in STOPWORDS or len(word) > MAX_TERM_CHARS:
+        return None
+    return str(_STEMMER.stemWord(word.split("'")[0]))
 
 
 def terms(text: str) -> list[str]:
     """Index terms of ``text`` in order: stemmed, lowercase, stopwords and overlong tokens removed."""
-    out: list[str] = []
-    for match in _WORD.finditer(text.lower()):
-        word = match.group().replace("’", "'")
-        if word in STOPWORDS or len(word) > MAX_TERM_CHARS:
-            continue
-        out.append(_stem(word.split("'")[0]))
-    return out
+    words = _WORD.findall(text.lower())
+    cache = _TERM_CACHE
+    try:
+        found = list(map(cache.__getitem__, words))
+    except KeyError:  # new words: work them out once each
+        if len(cache) > TERM_CACHE_LIMIT:
+            cache.clear()
+        for word in words:
+            if word not in cache:
+                cache[word] = _term(word)
+        found = list(map(cache.__getitem__, words))
+    return [term for term in found if term is not None]
 
 
 def query_terms(text: str, *, limit: int = 32) -> list[str]:
