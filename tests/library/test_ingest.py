@@ -104,3 +104,61 @@ def test_libraries_are_separate(engine: PromptGen, notes: Path) -> None:
     engine.ingest([notes / "deploy.md"], library="ops")
     assert engine.search("blue-green releases", library="ops")
     assert not engine.search("blue-green releases")
+
+
+def _vectors(store: SQLiteStore) -> list[tuple[str, str, str, int, bytes | None]]:
+    conn = sqlite3.connect(store.path)
+    rows = conn.execute(
+        "SELECT d.source, c.heading, c.text, c.length, c.vector FROM chunks c JOIN documents d"
+        " ON d.id = c.document_id ORDER BY 1, c.position"
+    ).fetchall()
+    conn.close()
+    return rows
+
+
+def test_a_pooled_ingest_writes_exactly_what_an_in_process_one_does(
+    engine: PromptGen, notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promptgen import PromptGen as Engine
+    from promptgen.library import ingest as ingest_module
+
+    for n in range(3):  # a big file's documents go out in several batches
+        (notes / f"big{n}.md").write_text(
+            "\n\n".join(f"## Part {n}.{i}\n\nrelease step {i} of {n} " * 3 for i in range(60)),
+            encoding="utf-8",
+        )
+    in_process = engine.ingest([notes])
+    monkeypatch.setattr(ingest_module, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "POOL_BATCH_CHARS", 2_000)
+    assert ingest_module.portable_embedder(engine.embed_blobs) is engine.embedder
+    pooled_engine = Engine(
+        engine.settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'pooled.db'}"}),
+        classifier=engine.classifier,
+        catalog=engine.catalog,
+        tokenizer=engine.tokenizer,
+        embedder=engine.embedder,
+    )
+    try:
+        pooled = pooled_engine.ingest([notes])
+        assert pooled.as_dict() | {"seconds": 0} == in_process.as_dict() | {"seconds": 0}
+        assert _vectors(pooled_engine.store) == _vectors(engine.store)  # type: ignore[arg-type]
+        assert pooled_engine.ingest([notes]).unchanged == in_process.added
+    finally:
+        pooled_engine.close()
+
+
+def test_a_custom_embed_function_is_called_in_this_process(
+    engine: PromptGen, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promptgen.library import ingest as ingest_module
+
+    calls: list[int] = []
+
+    def embed(texts: list[str]) -> list[bytes]:
+        calls.append(len(texts))
+        return [b"\x00\x00" * 4 for _ in texts]
+
+    monkeypatch.setattr(ingest_module, "POOL_MIN_BYTES", 0)
+    assert ingest_module.portable_embedder(embed) is None
+    report = ingest_module.ingest(engine.store, [notes], embed=embed)
+    assert sum(calls) == report.chunks > 0

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from promptgen.embed.embedder import Embedder
 from promptgen.library.chunking import chunk_text
 from promptgen.library.parsers import SUPPORTED_SUFFIXES, ParsedDocument, ParseError, parse_file
 from promptgen.library.store import ChunkRecord, DocumentRecord, IngestPlan, LibraryStore
@@ -102,18 +106,14 @@ def chunk_document(doc: ParsedDocument, embed: EmbedBlobs | None = None) -> tupl
     )
 
 
-def plan_file(
-    store: LibraryStore,
-    path: Path,
-    docs: list[ParsedDocument],
-    library: str,
-    report: IngestReport,
-    embed: EmbedBlobs | None = None,
-) -> tuple[list[DocumentRecord], list[int]]:
-    """Upserts and deletes for one parsed file, counting what changes."""
+def _plan(
+    store: LibraryStore, path: Path, docs: list[ParsedDocument], library: str, report: IngestReport
+) -> tuple[list[tuple[DocumentRecord, ParsedDocument]], list[int]]:
+    """What changes for one parsed file: documents to (re)write, not chunked yet, and deletes."""
     abs_path = str(path.resolve())
     existing = {d.key: d for d in store.documents(library=library, path=abs_path)}
-    upserts: list[DocumentRecord] = []
+    source = display_source(path)
+    pending: list[tuple[DocumentRecord, ParsedDocument]] = []
     seen: set[str] = set()
     for doc in docs:
         key = f"{abs_path}#{doc.key}" if doc.key else abs_path
@@ -125,19 +125,29 @@ def plan_file(
         if old is not None and old.content_hash == digest:
             report.unchanged += 1
             continue
-        chunks = chunk_document(doc, embed)
-        upserts.append(
-            DocumentRecord(
-                library, key, abs_path, display_source(path), doc.title, doc.kind, digest, chunks
-            )
-        )
-        report.chunks += len(chunks)
+        record = DocumentRecord(library, key, abs_path, source, doc.title, doc.kind, digest, ())
+        pending.append((record, doc))
         if old is None:
             report.added += 1
         else:
             report.updated += 1
     deletes = [d.id for key, d in existing.items() if key not in seen]
     report.removed += len(deletes)
+    return pending, deletes
+
+
+def plan_file(
+    store: LibraryStore,
+    path: Path,
+    docs: list[ParsedDocument],
+    library: str,
+    report: IngestReport,
+    embed: EmbedBlobs | None = None,
+) -> tuple[list[DocumentRecord], list[int]]:
+    """Upserts and deletes for one parsed file, counting what changes."""
+    pending, deletes = _plan(store, path, docs, library, report)
+    upserts = [replace(record, chunks=chunk_document(doc, embed)) for record, doc in pending]
+    report.chunks += sum(len(u.chunks) for u in upserts)
     return upserts, deletes
 
 
@@ -151,29 +161,39 @@ def ingest(
     clock: Callable[[], float] = time.perf_counter,
     embed: EmbedBlobs | None = None,
 ) -> IngestReport:
-    """Ingest ``paths`` into ``library``; files that fail are reported and change nothing."""
+    """Ingest ``paths`` into ``library``; files that fail are reported and change nothing.
+
+    A large ingest chunks, indexes and embeds its documents in worker processes (see
+    ``ChunkPool``) while this process parses and diffs files; either way every write
+    happens at the end, in one transaction.
+    """
     started = clock()
     report = IngestReport()
     files, report.failed = collect_files(paths)
-    upserts: list[DocumentRecord] = []
-    deletes: list[int] = []
-    for path in files:
-        report.files += 1
-        try:
-            docs = parse_file(path)
-        except ParseError as exc:
-            report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
-        else:
-            file_upserts, file_deletes = plan_file(store, path, docs, library, report)
-            upserts.extend(file_upserts)
-            deletes.extend(file_deletes)
-        if progress is not None:
-            progress(path)
-    if prune:
-        gone = [d.id for d in store.documents(library=library) if not Path(d.path).exists()]
-        report.removed += len(gone)
-        deletes.extend(gone)
-    if embed is not None:
+    chunker = ChunkPool.for_ingest(files, embed)
+    try:
+        deletes: list[int] = []
+        for path in files:
+            report.files += 1
+            try:
+                docs = parse_file(path)
+            except ParseError as exc:
+                report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
+            else:
+                pending, file_deletes = _plan(store, path, docs, library, report)
+                chunker.add(pending)
+                deletes.extend(file_deletes)
+            if progress is not None:
+                progress(path)
+        if prune:
+            gone = [d.id for d in store.documents(library=library) if not Path(d.path).exists()]
+            report.removed += len(gone)
+            deletes.extend(gone)
+        upserts = chunker.results()
+    finally:
+        chunker.close()
+    report.chunks += sum(len(u.chunks) for u in upserts)
+    if embed is not None and not chunker.embeds:
         upserts = with_vectors(upserts, embed)
     report.seconds = clock() - started
     store.apply(IngestPlan(tuple(upserts), tuple(deletes), report.as_dict()))
@@ -195,3 +215,142 @@ def with_vectors(upserts: list[DocumentRecord], embed: EmbedBlobs) -> list[Docum
         replace(doc, chunks=tuple(replace(c, vector=next(remaining)) for c in doc.chunks))
         for doc in upserts
     ]
+
+
+# --- chunking in worker processes -------------------------------------------------------------
+
+# Below this many bytes of files an ingest stays in this process (starting workers costs ~1 s).
+POOL_MIN_BYTES = 2_000_000
+POOL_WORKERS = 2
+# Documents go to a worker in batches of about this many characters (a few hundred chunks).
+POOL_BATCH_CHARS = 250_000
+
+_worker_embed: EmbedBlobs | None = None
+
+
+def _start_worker(embedder: Embedder | None) -> None:
+    global _worker_embed
+    _worker_embed = embedder.for_bulk().blobs if embedder is not None else None
+
+
+def _chunk_batch(docs: list[ParsedDocument]) -> list[tuple[ChunkRecord, ...]]:
+    """Worker side: each document's chunks, with vectors when the worker embeds."""
+    chunked = [chunk_document(doc) for doc in docs]
+    if _worker_embed is None:
+        return chunked
+    texts = [f"{c.heading}\n{c.text}" for chunks in chunked for c in chunks]
+    remaining = iter(_worker_embed(texts) if texts else [])
+    return [tuple(replace(c, vector=next(remaining)) for c in chunks) for chunks in chunked]
+
+
+def portable_embedder(embed: EmbedBlobs | None) -> Embedder | None:
+    """The Embedder behind ``embed`` when a worker process can rebuild it, else None.
+
+    Recognized: ``Embedder.blobs`` of a plain Embedder, and ``PromptGen.embed_blobs`` (which
+    is ``[to_blob(v) for v in self.embedder.embed(texts)]``, the same bytes). Any other
+    callable is called in this process, after the workers have chunked.
+    """
+    owner = getattr(embed, "__self__", None)
+    func = getattr(embed, "__func__", None)
+    if type(owner) is Embedder and func is Embedder.blobs:
+        return owner
+    inner = getattr(owner, "embedder", None)
+    if type(inner) is Embedder and getattr(func, "__name__", "") == "embed_blobs":
+        return inner
+    return None
+
+
+class ChunkPool:
+    """Chunks (and indexes, and embeds) planned documents in this process or in a pool.
+
+    ``add`` takes documents as files are planned, ``results`` gives them back in the same
+    order with their chunks. Pooled, batches run in ``POOL_WORKERS`` spawned processes while
+    the caller goes on parsing; a worker's failure fails the ingest before anything is written.
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor | None = None, *, embeds: bool = False) -> None:
+        self.pool = pool
+        self.embeds = embeds
+        self._records: list[DocumentRecord] = []
+        self._chunked: list[tuple[ChunkRecord, ...]] = []
+        self._futures: list[Future[list[tuple[ChunkRecord, ...]]]] = []
+        self._batch: list[ParsedDocument] = []
+        self._batch_chars = 0
+
+    @classmethod
+    def for_ingest(cls, files: list[Path], embed: EmbedBlobs | None) -> ChunkPool:
+        """A pool when the files are big enough to pay for one and there are cores to use."""
+        workers = min(POOL_WORKERS, os.cpu_count() or 1)
+        if workers < 2 or _total_bytes(files) < POOL_MIN_BYTES or not _spawn_safe():
+            return cls()
+        embedder = portable_embedder(embed)
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(embedder,),
+        )
+        return cls(pool, embeds=embedder is not None)
+
+    def add(self, pending: list[tuple[DocumentRecord, ParsedDocument]]) -> None:
+        """Documents to chunk (records without chunks, and the parsed documents)."""
+        for record, doc in pending:
+            self._records.append(record)
+            if self.pool is None:
+                self._chunked.append(chunk_document(doc))
+            else:
+                self._batch.append(doc)
+                self._batch_chars += sum(len(s.text) + len(s.heading) for s in doc.sections)
+        if self._batch_chars >= POOL_BATCH_CHARS:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.pool is not None and self._batch:
+            self._futures.append(self.pool.submit(_chunk_batch, self._batch))
+        self._batch = []
+        self._batch_chars = 0
+
+    def results(self) -> list[DocumentRecord]:
+        """Every added document with its chunks, in the order added."""
+        if self.pool is not None:
+            self._submit()
+            self._chunked = [chunks for future in self._futures for chunks in future.result()]
+        return [
+            replace(record, chunks=chunks)
+            for record, chunks in zip(self._records, self._chunked, strict=True)
+        ]
+
+    def close(self) -> None:
+        """Stop the workers (cancelling what has not started when the ingest failed)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _spawn_safe() -> bool:
+    """True when spawned workers can start without running the main script's code again.
+
+    A spawned process re-imports the main script (as ``__mp_main__``); one without the
+    ``if __name__ == "__main__":`` guard would run its ingest again there, so such a
+    script ingests in this process instead.
+    """
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    path = getattr(main, "__file__", None)
+    if name == "__main__" or name.endswith(".__main__") or path is None:
+        return True  # `python -m package`, the REPL, `python -c`: nothing is re-run
+    try:
+        source = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "__main__" in source
+
+
+def _total_bytes(files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue
+    return total
