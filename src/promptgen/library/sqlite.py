@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -59,7 +60,7 @@ class SQLiteStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._conn.execute("PRAGMA busy_timeout = 5000")
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._switch_to_wal()
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             migrate(self._conn)
@@ -68,6 +69,19 @@ class SQLiteStore:
                 f"cannot open the Library at {path}: {exc}. If the file is damaged, move it aside "
                 "and ingest again, or point PROMPTGEN_DATABASE_URL at another file."
             ) from exc
+
+    def _switch_to_wal(self) -> None:
+        """WAL mode, retried: switching a new file fails at once (no busy wait) while another
+        process opening the same new file holds it, as replicas starting together do."""
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @contextmanager
     def _guard(self, doing: str) -> Iterator[sqlite3.Connection]:
