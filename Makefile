@@ -7,7 +7,7 @@ DEMO_DB := .promptgen/demo.db
 export PROMPTGEN_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
 .PHONY: install web web-test chromium postgres screenshots run demo test lint format typecheck pytest \
-	intent-model catalog clean
+	intent-model router-model catalog clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_STAMP := web/node_modules/.installed
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/package.json
@@ -88,6 +88,13 @@ intent-model: install
 	  $(SHARED_INTENT)/mbpp_test.jsonl $(SHARED_INTENT)/arena_hard_v2.jsonl \
 	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 1500 \
 	  --out src/promptgen/intent/intent_model.npz
+
+# Rebuild the shipped router from RouteLLM's per-prompt answers (Apache-2.0); --evaluate first
+# prints the held-out-half and k-fold CV figures quoted in docs/quality.md.
+SHARED_ROUTING ?= ../shared/data/routing
+router-model: install
+	$(BIN)/python scripts/train_router.py $(SHARED_ROUTING) --evaluate \
+	  --out src/promptgen/cost/router_model.npz
 
 catalog: install
 	$(BIN)/python scripts/build_catalog.py ../shared/data/pricing/model_prices_upstream_only.json --date 2026-11-26

@@ -2,31 +2,63 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import re
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from promptgen.cost.catalog import ModelCatalog, ModelEntry
-from promptgen.errors import BudgetExceeded
+from promptgen.embed.embedder import Embedder
+from promptgen.errors import BudgetExceeded, PromptGenError
+from promptgen.intent.features import DIMENSIONS, featurize
 from promptgen.types import Intent, ModelCost
 
-# How demanding each intent tends to be; the difficulty score starts here.
-INTENT_DIFFICULTY = {
-    "general": 0.10,
-    "brainstorm": 0.20,
-    "writing": 0.30,
-    "analysis": 0.35,
-    "research": 0.45,
-    "code": 0.50,
-    "math": 0.55,
-}
+# The learned router (``router_model.npz``, built by ``scripts/train_router.py``). Each member
+# is a pair of logistic regressions, P(the strong model answers right) and P(the weak one does),
+# and its gain is their difference: what paying for the stronger model is expected to buy. One
+# member reads the draft's hashed n-grams (the intent classifier's features), the other its
+# static embedding and a few numeric cues; the router's score is the mean of the members' gains,
+# each standardized, and the difficulty is that score's percentile among the training prompts.
+SHIPPED_ROUTER = "router_model.npz"
+# Explicit asks for rigour or engineering depth. The routing data (exam and word-problem
+# questions) has almost none of them, so the learned model cannot weigh them; each one found
+# adds this much to the percentile, up to _CUE_CAP.
 _HARD_CUES = re.compile(
     r"\b(prove|proof|derive|optimi[sz]e|architecture|distributed|concurren\w*|security|"
     r"refactor|debug|algorithm|complexity|theorem|integral|rigorous|edge cases?|production|"
     r"multi[- ]step|trade-?offs?)\b",
     re.I,
 )
+_CUE_STEP = 0.1
+_CUE_CAP = 0.4
+# The routing data has no drafts shorter than this many words ("hi", "what is 2+2"): there the
+# learned score is an extrapolation, so it is scaled down by words / _SHORT_WORDS.
+_SHORT_WORDS = 12
+_OPTION = re.compile(r"^\s*\(?[A-Ja-j][.)]\s", re.M)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_OPERATOR = re.compile(r"[-+*/^=<>%$×÷√∑∫]")
+_SENTENCE_END = re.compile(r"[.?!](?:\s|$)")
+CUE_NAMES = (
+    "log_chars",
+    "log_words",
+    "options",
+    "log_numbers",
+    "log_digits",
+    "log_operators",
+    "lines",
+    "questions",
+    "sentences",
+    "log_longest_number",
+    "hard_cues",
+)
 TIER_NAMES = {1: "small", 2: "balanced", 3: "frontier"}
+Vector = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +71,201 @@ class Routed:
     difficulty: float
 
 
-def difficulty(text: str, intent: Intent) -> float:
-    """A 0..1 score of how much capability the draft needs (higher routes to stronger models)."""
-    score = sum(INTENT_DIFFICULTY.get(label, 0.3) * p for label, p in intent.scores.items())
-    words = len(text.split())
-    score += min(0.25, 0.05 * math.log2(1 + words / 20))
-    score += min(0.2, 0.07 * len(_HARD_CUES.findall(text)))
+class RouterModelInvalid(PromptGenError):
+    """The router model file is missing or unreadable."""
+
+    code = "router_model_invalid"
+    status = 500
+
+
+def cue_features(text: str) -> Vector:
+    """Numeric cues of how much work a prompt asks for (see ``CUE_NAMES``), unscaled."""
+    numbers = _NUMBER.findall(text)
+    return np.array(
+        [
+            math.log1p(len(text)),
+            math.log1p(len(text.split())),
+            len(_OPTION.findall(text)),
+            math.log1p(len(numbers)),
+            math.log1p(sum(c.isdigit() for c in text)),
+            math.log1p(len(_OPERATOR.findall(text))),
+            min(text.count("\n"), 40),
+            min(text.count("?"), 10),
+            min(len(_SENTENCE_END.findall(text)), 40),
+            math.log1p(max((len(n) for n in numbers), default=0)),
+            len(_HARD_CUES.findall(text)),
+        ],
+        dtype=np.float32,
+    )
+
+
+class RouterModel:
+    """Scores a draft by how much a stronger model is expected to help; loaded once."""
+
+    def __init__(
+        self,
+        weights: npt.NDArray[np.float32],
+        bias: npt.NDArray[np.float32],
+        dense_mean: Vector,
+        dense_scale: Vector,
+        blend_mean: Vector,
+        blend_scale: Vector,
+        quantiles: Vector,
+        metadata: dict[str, object] | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        # Rows past DIMENSIONS weigh the standardized embedding, then the cues; columns come in
+        # (strong, weak) pairs, one pair per member.
+        dense = weights.shape[0] - DIMENSIONS
+        members = weights.shape[1] // 2
+        if (
+            weights.ndim != 2
+            or members < 1
+            or weights.shape[1] != 2 * members
+            or dense <= len(CUE_NAMES)
+            or bias.shape != (2 * members,)
+            or blend_mean.shape != (members,)
+            or blend_scale.shape != (members,)
+            or dense_mean.shape != (dense,)
+            or dense_scale.shape != (dense,)
+            or quantiles.ndim != 1
+            or len(quantiles) < 2
+        ):
+            raise RouterModelInvalid(
+                f"router model has weights {weights.shape}, expected ({DIMENSIONS}+d, 2k) with "
+                "matching scales; rebuild it with `make router-model`"
+            )
+        self.embedding_dimensions = dense - len(CUE_NAMES)
+        if embedder is not None:
+            self._check(embedder)
+        self.weights = weights
+        self.bias = bias
+        self.dense_mean = dense_mean
+        self.dense_scale = dense_scale
+        self.blend_mean = blend_mean
+        self.blend_scale = blend_scale
+        self.quantiles = quantiles
+        self.metadata = metadata or {}
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Embedder:
+        """The static embedding model, loaded on first use."""
+        if self._embedder is None:
+            self._embedder = self._check(Embedder())
+        return self._embedder
+
+    def _check(self, embedder: Embedder) -> Embedder:
+        if embedder.dimensions != self.embedding_dimensions:
+            raise RouterModelInvalid(
+                f"router model expects {self.embedding_dimensions}-dimension embeddings, the "
+                f"embedder gives {embedder.dimensions}; rebuild it with `make router-model`"
+            )
+        return embedder
+
+    @classmethod
+    def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> RouterModel:
+        """The model at ``path``, or the one shipped in the package."""
+        try:
+            if path is None:
+                source = resources.files("promptgen.cost").joinpath(SHIPPED_ROUTER)
+                with source.open("rb") as handle:
+                    archive = dict(np.load(handle, allow_pickle=False))
+            else:
+                archive = dict(np.load(path, allow_pickle=False))
+            return cls(
+                archive["weights"].astype(np.float32),
+                archive["bias"].astype(np.float32),
+                archive["dense_mean"].astype(np.float32),
+                archive["dense_scale"].astype(np.float32),
+                archive["blend_mean"].astype(np.float32),
+                archive["blend_scale"].astype(np.float32),
+                archive["quantiles"].astype(np.float32),
+                json.loads(str(archive["metadata"])),
+                embedder,
+            )
+        except (OSError, KeyError, ValueError) as exc:
+            where = path or f"the package's {SHIPPED_ROUTER}"
+            raise RouterModelInvalid(
+                f"cannot load the router model from {where}: {exc}; "
+                "reinstall PromptGen or rebuild it with `make router-model`"
+            ) from exc
+
+    def save(self, path: Path) -> None:
+        """Write the model as a compressed .npz (weights in float16 to keep the package small)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                weights=self.weights.astype(np.float16),
+                bias=self.bias,
+                dense_mean=self.dense_mean,
+                dense_scale=self.dense_scale,
+                blend_mean=self.blend_mean,
+                blend_scale=self.blend_scale,
+                quantiles=self.quantiles,
+                metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+            )
+
+    def dense(self, text: str, embedding: Vector | None = None) -> Vector:
+        """The standardized dense part of the features: the embedding, then the cues."""
+        vector = embedding if embedding is not None else self.embedder.embed_one(text)
+        raw = np.concatenate([vector.astype(np.float32), cue_features(text)])
+        scaled: Vector = (raw - self.dense_mean) / self.dense_scale
+        return scaled
+
+    def logits(self, text: str, embedding: Vector | None = None) -> Vector:
+        """Each member's log-odds that the strong and that the weak model answer right."""
+        indices, values = featurize(text)
+        result: Vector = (
+            values @ self.weights[indices]
+            + self.dense(text, embedding) @ self.weights[DIMENSIONS:]
+            + self.bias
+        )
+        return result
+
+    def gains(self, text: str, embedding: Vector | None = None) -> Vector:
+        """Each member's P(strong right) − P(weak right): the accuracy the strong model adds."""
+        probs = 1.0 / (1.0 + np.exp(-self.logits(text, embedding)))
+        result: Vector = (probs[0::2] - probs[1::2]).astype(np.float32)
+        return result
+
+    def score(self, text: str, embedding: Vector | None = None) -> float:
+        """The mean of the members' standardized gains (higher: the strong model helps more)."""
+        standardized = (self.gains(text, embedding) - self.blend_mean) / self.blend_scale
+        return float(standardized.mean())
+
+    def percentile(self, score: float) -> float:
+        """Share of the training prompts (scored out of fold) whose score is below ``score``."""
+        steps = np.linspace(0.0, 1.0, len(self.quantiles))
+        return float(np.interp(score, self.quantiles, steps))
+
+
+@functools.cache
+def shipped_router() -> RouterModel:
+    """The package's router model, loaded once per process."""
+    return RouterModel.load()
+
+
+def difficulty(
+    text: str,
+    intent: Intent | None = None,
+    *,
+    router: RouterModel | None = None,
+    embedding: Vector | None = None,
+) -> float:
+    """A 0..1 score of how much capability the draft needs (higher routes to stronger models).
+
+    The learned score's percentile among the training prompts (scaled down for drafts shorter
+    than any the router was trained on), plus a bonus for explicit asks for rigour (see
+    ``_HARD_CUES``). ``intent`` is accepted for callers that have it; the score
+    reads the text alone. ``embedding``: the draft's static embedding, when already computed.
+    """
+    del intent
+    model = router or shipped_router()
+    score = model.percentile(model.score(text, embedding))
+    score *= min(1.0, len(text.split()) / _SHORT_WORDS)
+    score += min(_CUE_CAP, _CUE_STEP * len(_HARD_CUES.findall(text)))
     return min(1.0, score)
 
 
@@ -61,9 +282,15 @@ def select_model(
     input_tokens: dict[str, int],
     output_tokens: int,
     budget_usd: float | None = None,
+    router: RouterModel | None = None,
+    embedding: Vector | None = None,
 ) -> Routed:
-    """Cheapest model of the needed tier (preferring ones strong at the intent) that fits."""
-    score = difficulty(text, intent)
+    """Cheapest model of the needed tier (preferring ones strong at the intent) that fits.
+
+    ``router``: the learned router (default: the shipped one); ``embedding``: the draft's static
+    embedding, when the caller already has it (saves embedding the draft twice).
+    """
+    score = difficulty(text, intent, router=router, embedding=embedding)
     tier = required_tier(score)
     costs = []
     for model in catalog:
@@ -89,7 +316,8 @@ def select_model(
     )
     strong = "strong at" if intent.label in chosen.strengths else "general-purpose for"
     reason = (
-        f"{intent.label} draft, difficulty {score:.2f} → {TIER_NAMES[tier]} tier; "
+        f"{intent.label} draft, difficulty {score:.2f} (a stronger model is expected to help "
+        f"more than on {score:.0%} of benchmark prompts) → {TIER_NAMES[tier]} tier; "
         f"{chosen.id} is the cheapest {TIER_NAMES[chosen.tier]} model {strong} {intent.label} "
         f"whose {chosen.context_window:,}-token window fits"
     )

@@ -1,0 +1,291 @@
+"""Train the learned router (src/promptgen/cost/router_model.npz) and measure it honestly.
+
+The data: ``routing/*.jsonl`` records ``{id, prompt, correct: {model: bool}}`` (RouteLLM's
+MMLU and GSM8K answers of gpt-4-1106-preview and Mixtral-8x7B, Apache-2.0). The router sees the
+prompt only; the answers are the labels. Two L2-regularized logistic regressions over the same
+features (see ``promptgen.cost.routing``) predict P(strong right) and P(weak right); the router
+ranks prompts by the difference.
+
+    python scripts/train_router.py ../shared/data/routing --evaluate   # held-out half + k-fold CV
+    python scripts/train_router.py ../shared/data/routing --out src/promptgen/cost/router_model.npz
+
+``--evaluate`` trains on the prompts whose id has an even crc32 and reports APGR/CPT on the odd
+ones, then k-fold CV over everything; choose settings with ``--evaluate --cv-only`` (CV inside the
+even half), never on the odd half. The shipped model is trained on every prompt; its percentile
+table comes from out-of-fold scores, so a new prompt's percentile is not inflated by overfitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize, sparse
+
+from promptgen.cost.routing import CUE_NAMES, RouterModel, cue_features
+from promptgen.embed.embedder import Embedder
+from promptgen.evaluation import metrics
+from promptgen.evaluation.tasks import STRONG_MODEL, WEAK_MODEL
+from promptgen.intent.features import DIMENSIONS, featurize
+
+Array = npt.NDArray[np.float64]
+QUANTILES = 201
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    """Every routing prompt with its features and labels."""
+
+    ids: list[str]
+    family: npt.NDArray[np.int64]
+    families: list[str]
+    hashed: sparse.csr_matrix
+    dense: Array  # raw: embedding, then cues
+    strong: Array
+    weak: Array
+
+
+def load(folder: Path, embedder: Embedder) -> Data:
+    ids: list[str] = []
+    texts: list[str] = []
+    family: list[int] = []
+    strong: list[bool] = []
+    weak: list[bool] = []
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        sys.exit(f"no routing *.jsonl files in {folder}")
+    for number, path in enumerate(files):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            ids.append(str(record["id"]))
+            texts.append(record["prompt"])
+            family.append(number)
+            strong.append(bool(record["correct"][STRONG_MODEL]))
+            weak.append(bool(record["correct"][WEAK_MODEL]))
+    rows, cols, vals = [], [], []
+    for row, text in enumerate(texts):
+        indices, values = featurize(text)
+        rows.append(np.full(len(indices), row))
+        cols.append(indices)
+        vals.append(values)
+    hashed = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(texts), DIMENSIONS),
+        dtype=np.float64,
+    )
+    cues = np.stack([cue_features(t) for t in texts]).astype(np.float64)
+    dense = np.hstack([embedder.embed(texts).astype(np.float64), cues])
+    return Data(
+        ids,
+        np.array(family, dtype=np.int64),
+        [p.stem for p in files],
+        hashed,
+        dense,
+        np.array(strong, dtype=np.float64),
+        np.array(weak, dtype=np.float64),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One pair of logistic regressions over one block of the features."""
+
+    weights: Array  # (block width, 2): strong, weak
+    bias: Array  # (2,)
+
+    def gain(self, x: sparse.csr_matrix | Array) -> Array:
+        p = 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+        out: Array = p[:, 0] - p[:, 1]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """Both members, the dense standardization and how the members' gains are blended."""
+
+    hashed: Member
+    dense: Member
+    mean: Array
+    scale: Array
+    blend_mean: Array  # (2,): each member's gain, standardized with its out-of-fold spread
+    blend_scale: Array
+
+    def members(self, data: Data, rows: npt.NDArray[np.int64]) -> Array:
+        """Each member's gain, one column per member."""
+        return np.stack(
+            [
+                self.hashed.gain(data.hashed[rows]),
+                self.dense.gain((data.dense[rows] - self.mean) / self.scale),
+            ],
+            axis=1,
+        )
+
+    def score(self, data: Data, rows: npt.NDArray[np.int64]) -> Array:
+        out: Array = ((self.members(data, rows) - self.blend_mean) / self.blend_scale).mean(axis=1)
+        return out
+
+
+def fit_member(x: sparse.csr_matrix | Array, y: Array, l2: float, maxiter: int) -> Member:
+    """Two L2-regularized logistic regressions (strong right, weak right) fitted with L-BFGS."""
+    n, d = x.shape
+
+    def loss(theta: Array) -> tuple[float, Array]:
+        w = theta[: 2 * d].reshape(d, 2)
+        p = 1.0 / (1.0 + np.exp(-(x @ w + theta[2 * d :])))
+        nll = -float(np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))) / n
+        residual = (p - y) / n
+        grad = np.asarray(x.T @ residual) + l2 * w
+        value = nll + 0.5 * l2 * float(np.sum(w * w))
+        return value, np.concatenate([grad.ravel(), residual.sum(axis=0)])
+
+    result = optimize.minimize(
+        loss, np.zeros(2 * d + 2), jac=True, method="L-BFGS-B", options={"maxiter": maxiter}
+    )
+    return Member(result.x[: 2 * d].reshape(d, 2), result.x[2 * d :])
+
+
+def fit(
+    data: Data,
+    rows: npt.NDArray[np.int64],
+    args: argparse.Namespace,
+    blend: tuple[Array, Array] | None = None,
+) -> Fitted:
+    """Both members on ``rows``; ``blend``: the members' gain mean and spread (default: in-sample)."""
+    mean = data.dense[rows].mean(axis=0)
+    scale = data.dense[rows].std(axis=0) + 1e-6
+    y = np.stack([data.strong[rows], data.weak[rows]], axis=1)
+    hashed = fit_member(data.hashed[rows], y, args.l2_hashed, args.maxiter)
+    dense = fit_member((data.dense[rows] - mean) / scale, y, args.l2_dense, args.maxiter)
+    fitted = Fitted(hashed, dense, mean, scale, np.zeros(2), np.ones(2))
+    if blend is None and args.blend == "none":
+        blend = (np.zeros(2), np.ones(2))
+    if blend is None:
+        gains = fitted.members(data, rows)
+        blend = (gains.mean(axis=0), gains.std(axis=0) + 1e-9)
+    return Fitted(hashed, dense, mean, scale, blend[0], blend[1])
+
+
+def report(data: Data, rows: npt.NDArray[np.int64], scores: Array, label: str) -> dict[str, object]:
+    """APGR and CPT50/80 per routing file over ``rows``."""
+    out: dict[str, object] = {}
+    for number, name in enumerate(data.families):
+        members = rows[data.family[rows] == number]
+        curve = metrics.routing_curve(
+            list(scores[members]),
+            list(data.strong[members].astype(bool)),
+            list(data.weak[members].astype(bool)),
+        )
+        out[name] = {
+            "n": len(members),
+            "apgr": round(metrics.apgr(curve), 3),
+            "cpt50": metrics.cpt(curve, 0.5),
+            "cpt80": metrics.cpt(curve, 0.8),
+        }
+        print(
+            f"{label:<28} {name:<16} n={len(members):<5} APGR {metrics.apgr(curve):.3f}  "
+            f"CPT50 {metrics.cpt(curve, 0.5):.0%}  CPT80 {metrics.cpt(curve, 0.8):.0%}",
+            flush=True,
+        )
+    return out
+
+
+def out_of_fold(
+    data: Data, rows: npt.NDArray[np.int64], folds: int, args: argparse.Namespace
+) -> tuple[Array, Array]:
+    """Each row's blended score and members' gains from models fitted on the other folds."""
+    fold_of = np.array([zlib.crc32(data.ids[i].encode()) // 2 % folds for i in rows])
+    scores = np.full(len(data.ids), np.nan)
+    gains = np.full((len(data.ids), 2), np.nan)
+    for fold in range(folds):
+        train, test = rows[fold_of != fold], rows[fold_of == fold]
+        model = fit(data, train, args)
+        scores[test] = model.score(data, test)
+        gains[test] = model.members(data, test)
+    return scores, gains
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", type=Path, help="folder with the routing *.jsonl files")
+    parser.add_argument("--out", type=Path, help="where to write the trained model")
+    parser.add_argument("--evaluate", action="store_true", help="held-out half and k-fold CV")
+    parser.add_argument(
+        "--cv-only", action="store_true", help="with --evaluate: CV inside the even half only"
+    )
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--l2-hashed", type=float, default=1e-4)
+    parser.add_argument("--l2-dense", type=float, default=1e-1)
+    parser.add_argument("--maxiter", type=int, default=400)
+    parser.add_argument(
+        "--blend",
+        choices=("insample", "none"),
+        default="insample",
+        help="standardize each member's gain by its in-sample spread, or add the raw gains",
+    )
+    args = parser.parse_args()
+    started = time.perf_counter()
+    embedder = Embedder()
+    data = load(args.data, embedder)
+    everything = np.arange(len(data.ids))
+    results: dict[str, object] = {}
+    oof: Array | None = None
+    if args.evaluate:
+        half = np.array([zlib.crc32(i.encode()) % 2 for i in data.ids])
+        even, odd = everything[half == 0], everything[half == 1]
+        scores, _ = out_of_fold(data, even, args.folds, args)
+        results["cv_even_half"] = report(data, even, scores, "CV inside the even half")
+        if not args.cv_only:
+            scores = np.full(len(data.ids), np.nan)
+            scores[odd] = fit(data, even, args).score(data, odd)
+            results["held_out_odd_half"] = report(data, odd, scores, "train even, test odd")
+            oof = out_of_fold(data, everything, args.folds, args)[0]
+            results["cv_all"] = report(data, everything, oof, f"{args.folds}-fold CV, all")
+    if args.out:
+        if oof is None:
+            oof = out_of_fold(data, everything, args.folds, args)[0]
+        model = fit(data, everything, args)
+        metadata: dict[str, object] = {
+            "examples": len(data.ids),
+            "sources": data.families,
+            "target": "P(strong right) - P(weak right), two members blended",
+            "strong": STRONG_MODEL,
+            "weak": WEAK_MODEL,
+            "l2_hashed": args.l2_hashed,
+            "l2_dense": args.l2_dense,
+            "cues": list(CUE_NAMES),
+            "embedding": embedder.fingerprint,
+            "blend": args.blend,
+            "percentiles_from": f"{args.folds}-fold out-of-fold scores",
+            **results,
+        }
+        dense_rows = model.dense.weights.shape[0]
+        weights = np.zeros((DIMENSIONS + dense_rows, 4))
+        weights[:DIMENSIONS, :2] = model.hashed.weights
+        weights[DIMENSIONS:, 2:] = model.dense.weights
+        router = RouterModel(
+            weights.astype(np.float32),
+            np.concatenate([model.hashed.bias, model.dense.bias]).astype(np.float32),
+            model.mean.astype(np.float32),
+            model.scale.astype(np.float32),
+            model.blend_mean.astype(np.float32),
+            model.blend_scale.astype(np.float32),
+            np.quantile(oof, np.linspace(0.0, 1.0, QUANTILES)).astype(np.float32),
+            metadata,
+            embedder,
+        )
+        router.save(args.out)
+        print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+    print(f"done in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The learned router: the shipped model file, its scores and how model selection uses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from promptgen.cost.catalog import ModelCatalog
+from promptgen.cost.routing import (
+    CUE_NAMES,
+    RouterModel,
+    RouterModelInvalid,
+    difficulty,
+    select_model,
+    shipped_router,
+)
+from promptgen.intent.features import DIMENSIONS
+from promptgen.types import Intent
+
+# Prompts we wrote: a one-step lookup and a multi-step word problem with many quantities.
+EASY = "What is the capital of France?"
+HARD = (
+    "A train leaves at 7:15 carrying 312 passengers. At the first stop 18% get off and 47 get on; "
+    "at the second stop a third of the remaining passengers change to a bus that holds 56 people "
+    "per trip, and 2/5 of the rest get off. Tickets cost $3.75 before 9:00 and $5.20 after. "
+    "If the train reaches the last stop at 9:40, how much more money would the company make if "
+    "every passenger still on board had bought the later ticket?"
+)
+
+
+def _intent(label: str) -> Intent:
+    return Intent(label, 1.0, {label: 1.0})
+
+
+@pytest.fixture(scope="module")
+def router() -> RouterModel:
+    return shipped_router()
+
+
+def _toy(embedding_dimensions: int = 4, members: int = 2) -> RouterModel:
+    """A small random model (hashed rows only matter through the bias; dense rows are random)."""
+    rng = np.random.default_rng(0)
+    dense = embedding_dimensions + len(CUE_NAMES)
+    weights = np.zeros((DIMENSIONS + dense, 2 * members), dtype=np.float32)
+    weights[DIMENSIONS:] = rng.normal(size=(dense, 2 * members)).astype(np.float32)
+    return RouterModel(
+        weights,
+        np.zeros(2 * members, dtype=np.float32),
+        np.zeros(dense, dtype=np.float32),
+        np.ones(dense, dtype=np.float32),
+        np.zeros(members, dtype=np.float32),
+        np.full(members, 0.1, dtype=np.float32),
+        np.linspace(-1.0, 1.0, 11, dtype=np.float32),
+        {"toy": True},
+    )
+
+
+def test_shipped_model_loads_and_describes_itself(router: RouterModel) -> None:
+    assert router.weights.shape[0] == DIMENSIONS + router.embedding_dimensions + len(CUE_NAMES)
+    assert router.embedding_dimensions == router.embedder.dimensions
+    assert np.all(np.diff(router.quantiles) >= 0)
+    assert router.metadata["sources"] and "strong" in router.metadata
+    assert "held_out_odd_half" in router.metadata  # the honest figures travel with the model
+
+
+def test_learned_score_ranks_a_multi_step_problem_above_a_lookup(router: RouterModel) -> None:
+    assert router.score(HARD) > router.score(EASY)
+    assert difficulty(HARD, router=router) > difficulty(EASY, router=router)
+
+
+def test_difficulty_is_a_percentile_and_reads_the_text_only(router: RouterModel) -> None:
+    for text in (EASY, HARD, "hi", "x" * 5000):
+        assert 0.0 <= difficulty(text, router=router) <= 1.0
+    assert difficulty(HARD, _intent("math"), router=router) == difficulty(
+        HARD, _intent("general"), router=router
+    )
+
+
+def test_a_precomputed_embedding_gives_the_same_score(router: RouterModel) -> None:
+    vector = router.embedder.embed_one(HARD)
+    assert router.score(HARD, vector) == pytest.approx(router.score(HARD))
+
+
+def test_explicit_asks_for_rigour_raise_the_difficulty(router: RouterModel) -> None:
+    plain = "Show that the sum of two even numbers is even."
+    asked = "Prove rigorously that the sum of two even numbers is even, with a complete proof."
+    assert difficulty(asked, router=router) > difficulty(plain, router=router)
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    toy = _toy()
+    path = tmp_path / "router.npz"
+    toy.save(path)
+    loaded = RouterModel.load(path)
+    vector = np.ones(4, dtype=np.float32) / 2
+    assert loaded.metadata == {"toy": True}
+    assert loaded.score("some draft", vector) == pytest.approx(
+        toy.score("some draft", vector), 1e-3
+    )
+    assert loaded.percentile(-5.0) == 0.0 and loaded.percentile(5.0) == 1.0
+    assert loaded.percentile(0.0) == pytest.approx(0.5)
+
+
+def test_damaged_or_mismatched_models_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "router.npz"
+    path.write_bytes(b"not a model")
+    with pytest.raises(RouterModelInvalid, match="cannot load"):
+        RouterModel.load(path)
+    toy = _toy()
+    with pytest.raises(RouterModelInvalid, match="expected"):
+        RouterModel(
+            toy.weights[:, :3],
+            toy.bias,
+            toy.dense_mean,
+            toy.dense_scale,
+            toy.blend_mean,
+            toy.blend_scale,
+            toy.quantiles,
+        )
+    with pytest.raises(RouterModelInvalid, match="4-dimension embeddings"):
+        _ = toy.embedder  # the shipped embedder gives 256 dimensions
+
+
+def test_selection_follows_the_router_and_says_why(
+    catalog: ModelCatalog, router: RouterModel
+) -> None:
+    tokens = {m.id: 200 for m in catalog}
+
+    def routed(text: str, label: str) -> tuple[int, str, float]:
+        result = select_model(
+            catalog,
+            intent=_intent(label),
+            text=text,
+            input_tokens=tokens,
+            output_tokens=300,
+            router=router,
+        )
+        return result.model.tier, result.reason, result.difficulty
+
+    easy_tier, _, _ = routed(EASY, "research")
+    hard_tier, reason, score = routed(HARD, "math")
+    assert easy_tier <= hard_tier
+    assert f"difficulty {score:.2f}" in reason and "math draft" in reason
+
+
+def test_drafts_shorter_than_any_training_prompt_stay_small(router: RouterModel) -> None:
+    # The learned score is an extrapolation on greetings and one-liners: they are scaled down.
+    assert difficulty("hi", router=router) < 0.45
+    assert difficulty("what is 2+2", router=router) < difficulty(HARD, router=router)
