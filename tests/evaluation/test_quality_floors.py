@@ -49,8 +49,8 @@ def test_refusal_floor(report: dict[str, Any]) -> None:
 def test_routing_and_speed_are_reported(report: dict[str, Any], tmp_path: Path) -> None:
     for row in report["routing"].values():
         assert 0.0 <= row["cpt50"] <= row["cpt80"] <= row["cpt95"] <= 1.0
-    assert (
-        report["routing"]["routellm_mmlu"]["apgr"]
-        >= report["routing"]["routellm_mmlu"]["random_apgr"]
-    )
+    mmlu = report["routing"]["routellm_mmlu"]
+    # The shipped router was trained on these prompts, so this slice is in-sample; the floor sits
+    # just under the honest held-out-half figure (docs/quality.md) and catches a broken model.
+    assert mmlu["apgr"] >= mmlu["random_apgr"] and mmlu["apgr"] >= 0.60
     assert report["speed"]["precompute_ms_p50"] > 0
