@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from promptgen.engine import PrecomputeOptions, PromptGen
+from typing import TYPE_CHECKING, Any
+
 from promptgen.errors import (
     BudgetExceeded,
     InvalidInput,
@@ -23,6 +24,20 @@ from promptgen.types import (
     Refusal,
     TokenCounts,
 )
+
+if TYPE_CHECKING:
+    from promptgen.engine import PrecomputeOptions, PromptGen
+
+
+def __getattr__(name: str) -> Any:
+    """The engine is imported on first use: a process that only supervises workers (``promptgen
+    serve``) or prints help stays small."""
+    if name in ("PromptGen", "PrecomputeOptions"):
+        from promptgen import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'promptgen' has no attribute {name!r}")
+
 
 __all__ = [
     "BudgetExceeded",

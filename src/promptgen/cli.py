@@ -8,18 +8,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from promptgen import render
-from promptgen.engine import PrecomputeOptions, PromptGen
 from promptgen.errors import PromptGenError
-from promptgen.library.ingest import IngestReport, collect_files
 from promptgen.settings import Settings
+
+if TYPE_CHECKING:
+    from promptgen.engine import PromptGen
+    from promptgen.library.ingest import IngestReport
+
+# The engine, the renderers and ingest are imported inside the commands that use them: the
+# `serve` supervisor process then never loads models, NumPy or the tokenizers (~50 MB).
 
 app = typer.Typer(help="PromptGen: typing-time prompt intelligence.", no_args_is_help=True)
 library_app = typer.Typer(help="Inspect the Library.", no_args_is_help=True)
@@ -32,6 +36,8 @@ PROGRESS_MIN_FILES = 20
 @contextmanager
 def engine() -> Iterator[PromptGen]:
     """A PromptGen from the environment; errors become one clear line on stderr and exit 1."""
+    from promptgen.engine import PromptGen
+
     try:
         promptgen = PromptGen(Settings())
     except ValidationError as exc:
@@ -54,6 +60,7 @@ def engine() -> Iterator[PromptGen]:
 
 def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str | None) -> None:
     """Sync ``folder`` into the Library every ``interval`` seconds until Ctrl-C."""
+    from promptgen import render
     from promptgen.library.sync import FolderSync, is_idle, watch
 
     def show(report: IngestReport) -> None:
@@ -66,7 +73,7 @@ def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str |
         err.print(f"[red]error:[/red] {exc.message}; retrying in {interval:g} s", highlight=False)
 
     library = library or pg.settings.library
-    sync = FolderSync(pg.store, folder, library=library, embed=pg.embed_blobs)
+    sync = FolderSync(pg.store, folder, library=library, embed=pg.embedder.blobs)
     err.print(f"watching {folder} every {interval:g} s (Ctrl-C stops)", highlight=False)
     try:
         watch(sync, interval=interval, on_pass=show, on_error=retry)
@@ -90,6 +97,9 @@ def ingest_command(
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between --watch passes.")] = 5.0,
 ) -> None:
     """Ingest files and folders into the Library in one transaction, or --watch a folder."""
+    from promptgen import render
+    from promptgen.library.ingest import collect_files
+
     if bool(paths) == (watch is not None):
         err.print("[red]error:[/red] give files and folders to ingest, or --watch DIR (not both)")
         raise typer.Exit(2)
@@ -125,6 +135,8 @@ def search_command(
     library: Annotated[str | None, typer.Option(help="Library name.")] = None,
 ) -> None:
     """Ranked Library passages for QUERY, with source and score."""
+    from promptgen import render
+
     with engine() as pg:
         hits = pg.search(query, k=k, library=library)
     if as_json:
@@ -160,6 +172,8 @@ def stats_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Documents, chunks, size and last ingest."""
+    from promptgen import render
+
     with engine() as pg:
         stats = pg.stats()
         where = pg.settings.database_url
@@ -178,6 +192,9 @@ def precompute_command(
     budget: Annotated[float | None, typer.Option(help="Most USD to spend on the call.")] = None,
 ) -> None:
     """Intent, grounding, optimized prompt, tokens and model for one draft."""
+    from promptgen import render
+    from promptgen.engine import PrecomputeOptions
+
     with engine() as pg:
         options = PrecomputeOptions(library=library, budget_usd=budget, model=model)
         result = pg.precompute(text, options)

@@ -15,7 +15,7 @@ from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
 from promptgen.cost.routing import select_model
 from promptgen.cost.tokenizer import Tokenizer
-from promptgen.embed.embedder import Embedder, Vectors, to_blob
+from promptgen.embed.embedder import Embedder, Vectors
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong
 from promptgen.grounding import GroundingModel, decide
 from promptgen.intent.classifier import IntentClassifier
@@ -279,7 +279,7 @@ class PromptGen:
             library=library or self.settings.library,
             prune=prune,
             progress=progress,
-            embed=self.embed_blobs,
+            embed=self.embedder.blobs,
         )
         self.sync_index()
         return report
@@ -302,7 +302,7 @@ class PromptGen:
 
     def embed_blobs(self, texts: list[str]) -> list[bytes]:
         """Stored-vector form of each text's embedding."""
-        return [to_blob(v) for v in self.embedder.embed(texts)]
+        return self.embedder.blobs(texts)
 
     def stats(self) -> LibraryStats:
         """Library size and freshness."""

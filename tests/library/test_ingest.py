@@ -130,7 +130,7 @@ def test_a_pooled_ingest_writes_exactly_what_an_in_process_one_does(
     in_process = engine.ingest([notes])
     monkeypatch.setattr(ingest_module, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(ingest_module, "POOL_BATCH_CHARS", 2_000)
-    assert ingest_module.portable_embedder(engine.embed_blobs) is engine.embedder
+    assert ingest_module.portable_embedder(engine.embedder.blobs) is engine.embedder
     pooled_engine = Engine(
         engine.settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'pooled.db'}"}),
         classifier=engine.classifier,

@@ -246,17 +246,13 @@ def _chunk_batch(docs: list[ParsedDocument]) -> list[tuple[ChunkRecord, ...]]:
 def portable_embedder(embed: EmbedBlobs | None) -> Embedder | None:
     """The Embedder behind ``embed`` when a worker process can rebuild it, else None.
 
-    Recognized: ``Embedder.blobs`` of a plain Embedder, and ``PromptGen.embed_blobs`` (which
-    is ``[to_blob(v) for v in self.embedder.embed(texts)]``, the same bytes). Any other
-    callable is called in this process, after the workers have chunked.
+    Recognized: ``Embedder.blobs`` of a plain Embedder (what ``PromptGen.ingest`` passes). Any
+    other callable is called in this process, after the workers have chunked.
     """
     owner = getattr(embed, "__self__", None)
     func = getattr(embed, "__func__", None)
     if type(owner) is Embedder and func is Embedder.blobs:
         return owner
-    inner = getattr(owner, "embedder", None)
-    if type(inner) is Embedder and getattr(func, "__name__", "") == "embed_blobs":
-        return inner
     return None
 
 
