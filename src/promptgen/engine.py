@@ -165,6 +165,7 @@ class PromptGen:
         grounding: Grounding,
         intent: Intent,
         options: PrecomputeOptions,
+        vector: Vectors,
     ) -> ModelChoice:
         output = estimate_output_tokens(text, intent, self.count_tokens(text))
         per_model = self._tokens_per_model(prompt)
@@ -175,6 +176,7 @@ class PromptGen:
             input_tokens=per_model,
             output_tokens=output,
             budget_usd=options.budget_usd,
+            embedding=vector,
         )
         chosen, reason = routed.model, routed.reason
         if options.model is not None:
@@ -223,7 +225,7 @@ class PromptGen:
         lap("ground")
         optimized = optimize(text, intent, grounding)
         lap("optimize")
-        model = self._choose(text, optimized.prompt or text, grounding, intent, options)
+        model = self._choose(text, optimized.prompt or text, grounding, intent, options, vector)
         lap("cost")
         timings["total"] = (last - started) * 1000
         result = PrecomputeResult(
