@@ -26,6 +26,7 @@ from promptgen.library.store import (
     IngestPlan,
     LibraryStats,
     StoredDocument,
+    ordered_candidates,
 )
 from promptgen.types import Hit
 
@@ -383,17 +384,8 @@ class PostgresStore:
         if not scored:
             return []
         with self._connection("search") as conn:
-            found = conn.execute(_CANDIDATES, ([i for i, _ in scored],)).fetchall()
-        rows = {row[0]: row for row in found}
-        return [
-            Candidate(
-                Hit(row[0], row[1], row[2], row[3], row[4], row[5], score),
-                tuple(f"{row[6]} {row[7]}".split()),
-                row[8],
-            )
-            for chunk_id, score in scored
-            if (row := rows.get(chunk_id)) is not None
-        ]
+            rows = conn.execute(_CANDIDATES, ([i for i, _ in scored],)).fetchall()
+        return ordered_candidates(rows, scored)
 
     def generation(self) -> tuple[str, int]:
         """This Library's identity and the generation of its last write."""

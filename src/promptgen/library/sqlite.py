@@ -21,6 +21,7 @@ from promptgen.library.store import (
     IngestPlan,
     LibraryStats,
     StoredDocument,
+    ordered_candidates,
 )
 from promptgen.types import Hit
 
@@ -250,16 +251,8 @@ class SQLiteStore:
             return []
         sql = _CANDIDATES.format(marks=",".join("?" * len(scored)))
         with self._guard("search") as conn:
-            rows = {row[0]: row for row in conn.execute(sql, [i for i, _ in scored])}
-        return [
-            Candidate(
-                Hit(row[0], row[1], row[2], row[3], row[4], row[5], score),
-                tuple(f"{row[6]} {row[7]}".split()),
-                row[8],
-            )
-            for chunk_id, score in scored
-            if (row := rows.get(chunk_id)) is not None
-        ]
+            rows = conn.execute(sql, [i for i, _ in scored]).fetchall()
+        return ordered_candidates(rows, scored)
 
     def generation(self) -> tuple[str, int]:
         """This Library's identity and the generation of its last write."""

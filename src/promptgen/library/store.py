@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from promptgen.types import Hit
 
@@ -59,6 +59,24 @@ class Candidate:
     hit: Hit
     tokens: tuple[str, ...]
     vector: bytes | None = None
+
+
+def ordered_candidates(
+    rows: Iterable[Sequence[Any]], scored: list[tuple[int, float]]
+) -> list[Candidate]:
+    """Candidates in the order and with the scores of ``scored`` (chunk id, score), from rows of
+    (id, document id, source, title, heading, text, head terms, body terms, vector); ids
+    without a row (deleted since the index saw them) are skipped."""
+    by_id = {row[0]: row for row in rows}
+    return [
+        Candidate(
+            Hit(row[0], row[1], row[2], row[3], row[4], row[5], score),
+            tuple(f"{row[6]} {row[7]}".split()),
+            row[8],
+        )
+        for chunk_id, score in scored
+        if (row := by_id.get(chunk_id)) is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)
