@@ -4,7 +4,10 @@ The data: ``routing/*.jsonl`` records ``{id, prompt, correct: {model: bool}}`` (
 MMLU and GSM8K answers of gpt-4-1106-preview and Mixtral-8x7B, Apache-2.0). The router sees the
 prompt only; the answers are the labels. Two L2-regularized logistic regressions over the same
 features (see ``promptgen.cost.routing``) predict P(strong right) and P(weak right); the router
-ranks prompts by the difference.
+ranks prompts by the difference. The difficulty blends that score's percentile with the prompt's
+length percentile (log words): ``--length-weight PLAIN CHOICE`` gives the length's share for
+prompts without and with answer options (chosen by even-half CV: ``--evaluate --cv-only`` prints
+the grid); prompts with explicit asks for rigour get none.
 
     python scripts/train_router.py ../shared/data/routing --evaluate   # held-out half + k-fold CV
     python scripts/train_router.py ../shared/data/routing --out src/promptgen/cost/router_model.npz
@@ -37,6 +40,9 @@ from promptgen.intent.features import DIMENSIONS, featurize
 
 Array = npt.NDArray[np.float64]
 QUANTILES = 201
+WORDS = CUE_NAMES.index("log_words") - len(CUE_NAMES)  # column of data.dense
+OPTIONS = CUE_NAMES.index("options") - len(CUE_NAMES)
+HARD_CUES = CUE_NAMES.index("hard_cues") - len(CUE_NAMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +204,31 @@ def report(data: Data, rows: npt.NDArray[np.int64], scores: Array, label: str) -
     return out
 
 
+def percentiles(reference: Array, values: Array) -> Array:
+    """Each value's percentile in a QUANTILES-step table of ``reference`` (as the router does)."""
+    table = np.quantile(reference, np.linspace(0.0, 1.0, QUANTILES))
+    out: Array = np.interp(values, table, np.linspace(0.0, 1.0, QUANTILES))
+    return out
+
+
+def blended(
+    data: Data,
+    rows: npt.NDArray[np.int64],
+    scores: Array,
+    reference: npt.NDArray[np.int64],
+    reference_scores: Array,
+    weight: tuple[float, float],
+) -> Array:
+    """Learned and length percentiles (tables from ``reference``) blended as the router does."""
+    out = np.full(len(data.ids), np.nan)
+    learned = percentiles(reference_scores[reference], scores[rows])
+    length = percentiles(data.dense[reference, WORDS], data.dense[rows, WORDS])
+    share = np.where(data.dense[rows, OPTIONS] >= 2, weight[1], weight[0])
+    share[data.dense[rows, HARD_CUES] > 0] = 0.0  # as RouterModel.length_weight_for
+    out[rows] = (1.0 - share) * learned + share * length
+    return out
+
+
 def out_of_fold(
     data: Data, rows: npt.NDArray[np.int64], folds: int, args: argparse.Namespace
 ) -> tuple[Array, Array]:
@@ -226,6 +257,14 @@ def main() -> None:
     parser.add_argument("--l2-dense", type=float, default=1e-1)
     parser.add_argument("--maxiter", type=int, default=400)
     parser.add_argument(
+        "--length-weight",
+        type=float,
+        nargs=2,
+        default=(0.6, 0.1),
+        metavar=("PLAIN", "CHOICE"),
+        help="length percentile's share without / with answer options (even-half CV choice)",
+    )
+    parser.add_argument(
         "--blend",
         choices=("insample", "none"),
         default="insample",
@@ -241,14 +280,26 @@ def main() -> None:
     if args.evaluate:
         half = np.array([zlib.crc32(i.encode()) % 2 for i in data.ids])
         even, odd = everything[half == 0], everything[half == 1]
-        scores, _ = out_of_fold(data, even, args.folds, args)
-        results["cv_even_half"] = report(data, even, scores, "CV inside the even half")
+        weight = tuple(args.length_weight)
+        even_oof, _ = out_of_fold(data, even, args.folds, args)
+        report(data, even, even_oof, "CV even half, learned")
+        report(data, even, data.dense[:, WORDS], "even half, length (words)")
+        if args.cv_only:
+            for plain in np.linspace(0.0, 1.0, 11):
+                for choice in np.linspace(0.0, 0.5, 6):
+                    share = (round(plain, 1), round(choice, 1))
+                    scores = blended(data, even, even_oof, even, even_oof, share)
+                    report(data, even, scores, f"CV even half, length {share}")
+        scores = blended(data, even, even_oof, even, even_oof, weight)
+        results["cv_even_half"] = report(data, even, scores, f"CV even half, length {weight}")
         if not args.cv_only:
             scores = np.full(len(data.ids), np.nan)
             scores[odd] = fit(data, even, args).score(data, odd)
+            scores = blended(data, odd, scores, even, even_oof, weight)
             results["held_out_odd_half"] = report(data, odd, scores, "train even, test odd")
             oof = out_of_fold(data, everything, args.folds, args)[0]
-            results["cv_all"] = report(data, everything, oof, f"{args.folds}-fold CV, all")
+            scores = blended(data, everything, oof, everything, oof, weight)
+            results["cv_all"] = report(data, everything, scores, f"{args.folds}-fold CV, all")
     if args.out:
         if oof is None:
             oof = out_of_fold(data, everything, args.folds, args)[0]
@@ -264,6 +315,8 @@ def main() -> None:
             "cues": list(CUE_NAMES),
             "embedding": embedder.fingerprint,
             "blend": args.blend,
+            "length_weight": list(args.length_weight),
+            "length_feature": "log(1 + words); weight [without, with] >= 2 answer options; 0 with hard cues",
             "percentiles_from": f"{args.folds}-fold out-of-fold scores",
             **results,
         }
@@ -281,6 +334,8 @@ def main() -> None:
             np.quantile(oof, np.linspace(0.0, 1.0, QUANTILES)).astype(np.float32),
             metadata,
             embedder,
+            np.quantile(data.dense[:, WORDS], np.linspace(0.0, 1.0, QUANTILES)).astype(np.float32),
+            np.array(args.length_weight, dtype=np.float32),
         )
         router.save(args.out)
         print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")

@@ -39,7 +39,9 @@ def router() -> RouterModel:
     return shipped_router()
 
 
-def _toy(embedding_dimensions: int = 4, members: int = 2) -> RouterModel:
+def _toy(
+    embedding_dimensions: int = 4, members: int = 2, length_weight: tuple[float, float] = (0.0, 0.0)
+) -> RouterModel:
     """A small random model (hashed rows only matter through the bias; dense rows are random)."""
     rng = np.random.default_rng(0)
     dense = embedding_dimensions + len(CUE_NAMES)
@@ -54,6 +56,8 @@ def _toy(embedding_dimensions: int = 4, members: int = 2) -> RouterModel:
         np.full(members, 0.1, dtype=np.float32),
         np.linspace(-1.0, 1.0, 11, dtype=np.float32),
         {"toy": True},
+        length_quantiles=np.log1p(np.array([1.0, 10.0, 100.0], dtype=np.float32)),
+        length_weight=np.array(length_weight, dtype=np.float32),
     )
 
 
@@ -101,6 +105,54 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     )
     assert loaded.percentile(-5.0) == 0.0 and loaded.percentile(5.0) == 1.0
     assert loaded.percentile(0.0) == pytest.approx(0.5)
+    assert np.allclose(loaded.length_quantiles, toy.length_quantiles)
+    assert np.allclose(loaded.length_weight, toy.length_weight)
+
+
+def test_a_model_file_without_a_length_blend_loads_as_learned_only(tmp_path: Path) -> None:
+    toy = _toy()
+    path = tmp_path / "old.npz"
+    np.savez(
+        path,
+        weights=toy.weights,
+        bias=toy.bias,
+        dense_mean=toy.dense_mean,
+        dense_scale=toy.dense_scale,
+        blend_mean=toy.blend_mean,
+        blend_scale=toy.blend_scale,
+        quantiles=toy.quantiles,
+        metadata=np.array("{}"),
+    )
+    loaded = RouterModel.load(path)
+    vector = np.ones(4, dtype=np.float32)
+    assert loaded.blend("some draft", vector) == pytest.approx(
+        loaded.percentile(loaded.score("some draft", vector))
+    )
+
+
+def test_blend_weighs_length_and_the_learned_score_per_draft_shape() -> None:
+    vector = np.ones(4, dtype=np.float32)
+    plain = " ".join(["word"] * 10)  # 10 words: the middle of the toy length table
+    choice = plain + "\nA. one\nB. two\nC. three"
+    learned = _toy()
+    only_length = _toy(length_weight=(1.0, 1.0))
+    assert only_length.blend(plain, vector) == pytest.approx(0.5, abs=1e-3)
+    assert only_length.blend("one", vector) == 0.0
+    gated = _toy(length_weight=(1.0, 0.0))  # length for plain drafts, learned for multiple choice
+    assert gated.blend(plain, vector) == pytest.approx(only_length.blend(plain, vector))
+    assert gated.blend(choice, vector) == pytest.approx(learned.blend(choice, vector))
+    rigour = "Prove the bound rigorously."  # short, but asks for rigour: length does not count
+    assert only_length.length_weight_for(rigour) == 0.0
+    assert only_length.blend(rigour, vector) == pytest.approx(learned.blend(rigour, vector))
+    half = _toy(length_weight=(0.5, 0.5))
+    expected = 0.5 * learned.blend(plain, vector) + 0.5 * only_length.blend(plain, vector)
+    assert half.blend(plain, vector) == pytest.approx(expected)
+
+
+def test_shipped_blend_matches_its_metadata(router: RouterModel) -> None:
+    assert list(router.length_weight) == pytest.approx(router.metadata["length_weight"])
+    assert np.all(np.diff(router.length_quantiles) >= 0)
+    assert 0.0 <= router.length_weight_for(HARD) <= 1.0
 
 
 def test_damaged_or_mismatched_models_are_refused(tmp_path: Path) -> None:
@@ -118,6 +170,17 @@ def test_damaged_or_mismatched_models_are_refused(tmp_path: Path) -> None:
             toy.blend_mean,
             toy.blend_scale,
             toy.quantiles,
+        )
+    with pytest.raises(RouterModelInvalid, match="expected"):
+        RouterModel(
+            toy.weights,
+            toy.bias,
+            toy.dense_mean,
+            toy.dense_scale,
+            toy.blend_mean,
+            toy.blend_scale,
+            toy.quantiles,
+            length_weight=np.zeros(3, dtype=np.float32),
         )
     with pytest.raises(RouterModelInvalid, match="4-dimension embeddings"):
         _ = toy.embedder  # the shipped embedder gives 256 dimensions

@@ -24,7 +24,8 @@ from promptgen.types import Intent, ModelCost
 # and its gain is their difference: what paying for the stronger model is expected to buy. One
 # member reads the draft's hashed n-grams (the intent classifier's features), the other its
 # static embedding and a few numeric cues; the router's score is the mean of the members' gains,
-# each standardized, and the difficulty is that score's percentile among the training prompts.
+# each standardized, and the difficulty is that score's percentile among the training prompts,
+# blended with the draft's length percentile (see ``RouterModel.blend``).
 SHIPPED_ROUTER = "router_model.npz"
 # Explicit asks for rigour or engineering depth. The routing data (exam and word-problem
 # questions) has almost none of them, so the learned model cannot weigh them; each one found
@@ -113,6 +114,8 @@ class RouterModel:
         quantiles: Vector,
         metadata: dict[str, object] | None = None,
         embedder: Embedder | None = None,
+        length_quantiles: Vector | None = None,
+        length_weight: Vector | None = None,
     ) -> None:
         # Rows past DIMENSIONS weigh the standardized embedding, then the cues; columns come in
         # (strong, weak) pairs, one pair per member.
@@ -130,6 +133,11 @@ class RouterModel:
             or dense_scale.shape != (dense,)
             or quantiles.ndim != 1
             or len(quantiles) < 2
+            or (
+                length_quantiles is not None
+                and (length_quantiles.ndim != 1 or len(length_quantiles) < 2)
+            )
+            or (length_weight is not None and length_weight.shape != (2,))
         ):
             raise RouterModelInvalid(
                 f"router model has weights {weights.shape}, expected ({DIMENSIONS}+d, 2k) with "
@@ -145,6 +153,14 @@ class RouterModel:
         self.blend_mean = blend_mean
         self.blend_scale = blend_scale
         self.quantiles = quantiles
+        # Percentiles of log(1 + words) among the training prompts, and how much of the
+        # difficulty they make up: [drafts without answer options, multiple-choice drafts].
+        self.length_quantiles = (
+            length_quantiles if length_quantiles is not None else np.zeros(2, dtype=np.float32)
+        )
+        self.length_weight = (
+            length_weight if length_weight is not None else np.zeros(2, dtype=np.float32)
+        )
         self.metadata = metadata or {}
         self._embedder = embedder
 
@@ -183,6 +199,10 @@ class RouterModel:
                 archive["quantiles"].astype(np.float32),
                 json.loads(str(archive["metadata"])),
                 embedder,
+                archive["length_quantiles"].astype(np.float32)
+                if "length_quantiles" in archive
+                else None,
+                archive["length_weight"].astype(np.float32) if "length_weight" in archive else None,
             )
         except (OSError, KeyError, ValueError) as exc:
             where = path or f"the package's {SHIPPED_ROUTER}"
@@ -204,6 +224,8 @@ class RouterModel:
                 blend_mean=self.blend_mean,
                 blend_scale=self.blend_scale,
                 quantiles=self.quantiles,
+                length_quantiles=self.length_quantiles,
+                length_weight=self.length_weight,
                 metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
             )
 
@@ -240,6 +262,28 @@ class RouterModel:
         steps = np.linspace(0.0, 1.0, len(self.quantiles))
         return float(np.interp(score, self.quantiles, steps))
 
+    def length_weight_for(self, text: str) -> float:
+        """The length percentile's share of the difficulty for this draft.
+
+        Zero for drafts that ask for rigour explicitly (``_HARD_CUES``): a short "prove …" is not
+        an easy draft, so their length is not counted against them.
+        """
+        if _HARD_CUES.search(text):
+            return 0.0
+        return float(self.length_weight[1 if len(_OPTION.findall(text)) >= 2 else 0])
+
+    def length_percentile(self, text: str) -> float:
+        """Share of the training prompts with fewer words than ``text``."""
+        steps = np.linspace(0.0, 1.0, len(self.length_quantiles))
+        return float(np.interp(math.log1p(len(text.split())), self.length_quantiles, steps))
+
+    def blend(self, text: str, embedding: Vector | None = None) -> float:
+        """The learned percentile and the length percentile, averaged with ``length_weight``."""
+        weight = self.length_weight_for(text)
+        learned = 0.0 if weight >= 1.0 else self.percentile(self.score(text, embedding))
+        length = self.length_percentile(text) if weight > 0.0 else 0.0
+        return (1.0 - weight) * learned + weight * length
+
 
 @functools.cache
 def shipped_router() -> RouterModel:
@@ -256,14 +300,15 @@ def difficulty(
 ) -> float:
     """A 0..1 score of how much capability the draft needs (higher routes to stronger models).
 
-    The learned score's percentile among the training prompts (scaled down for drafts shorter
-    than any the router was trained on), plus a bonus for explicit asks for rigour (see
+    The learned score's percentile among the training prompts blended with the draft's length
+    percentile (``RouterModel.blend``), scaled down for drafts shorter than any the router was
+    trained on, plus a bonus for explicit asks for rigour (see
     ``_HARD_CUES``). ``intent`` is accepted for callers that have it; the score
     reads the text alone. ``embedding``: the draft's static embedding, when already computed.
     """
     del intent
     model = router or shipped_router()
-    score = model.percentile(model.score(text, embedding))
+    score = model.blend(text, embedding)
     score *= min(1.0, len(text.split()) / _SHORT_WORDS)
     score += min(_CUE_CAP, _CUE_STEP * len(_HARD_CUES.findall(text)))
     return min(1.0, score)
