@@ -73,8 +73,23 @@ def tables(report: dict[str, Any]) -> list[Table]:
             )
         out.append(table)
     if report.get("routing"):
-        table = Table("set", "n", "CPT50", "CPT80", "CPT95", "APGR", "random APGR", title="routing")
+        table = Table(
+            "set",
+            "n",
+            "CPT50",
+            "CPT80",
+            "CPT95",
+            "APGR",
+            "random APGR",
+            "router trained on it (held-out APGR / CPT50)",
+            title="routing",
+        )
         for name, row in report["routing"].items():
+            trained = "no"
+            if row.get("router_trained_on_set"):
+                trained = "yes: in-sample"
+                if row.get("held_out_apgr") is not None:
+                    trained += f" ({row['held_out_apgr']:.3f} / {row['held_out_cpt50']:.0%})"
             table.add_row(
                 name,
                 str(row["n"]),
@@ -83,6 +98,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
                 f"{row['cpt95']:.0%}",
                 _f(row["apgr"]),
                 _f(row["random_apgr"]),
+                trained,
             )
         out.append(table)
     speed = report.get("speed") or {}
