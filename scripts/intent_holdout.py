@@ -1,0 +1,94 @@
+"""Held-out check of the intent classifier: how well it does on prompts it was not trained on.
+
+Trains through the real CLI (`promptgen train-intent`, the same options as `make intent-model`)
+on our own prompts (src/promptgen/intent/data) plus the half of each shared intent file whose
+CRC32 of (salt + id) is even (codealpaca_2k never trains: CC BY-NC), then scores the odd half of
+every shared file. The model goes to OUT/model.npz, never over the shipped one.
+
+    .venv/bin/python scripts/intent_holdout.py ../shared/data [--salt s1] [--without-authored]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import zlib
+from collections import Counter
+from pathlib import Path
+
+from promptgen.intent.classifier import IntentClassifier
+from promptgen.intent.train import normalize_label
+
+REPO = Path(__file__).resolve().parent.parent
+EVALUATION_ONLY = {"codealpaca_2k"}
+
+
+def f1_per_label(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """F1 of every gold label present in ``pairs`` (gold, predicted)."""
+    result = {}
+    for label in sorted({gold for gold, _ in pairs}):
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        result[label] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="folder laid out like ../shared/data")
+    parser.add_argument("--salt", default="", help="hashed before the id: another split")
+    parser.add_argument("--without-authored", action="store_true", help="leave *_authored out")
+    parser.add_argument("--out", type=Path, default=None, help="work folder (default: temporary)")
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="intent-holdout-"))
+    out.mkdir(parents=True, exist_ok=True)
+
+    def trains(record_id: object) -> bool:
+        return zlib.crc32(f"{args.salt}{record_id}".encode()) % 2 == 0
+
+    train_files, tests = [], {}
+    for path in sorted((args.data / "intent").glob("*.jsonl")):
+        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines: U+2028 in text
+        records = [json.loads(line) for line in lines if line.strip()]
+        tests[path.stem] = [r for r in records if not trains(r["id"])]
+        if path.stem not in EVALUATION_ONLY:
+            half = out / path.name  # same stem: the per-file cap applies as in make intent-model
+            half.write_text(
+                "".join(json.dumps(r) + "\n" for r in records if trains(r["id"])), "utf-8"
+            )
+            train_files.append(str(half))
+    ours = sorted(str(p) for p in (REPO / "src/promptgen/intent/data").glob("*.jsonl"))
+    if args.without_authored:
+        ours = [p for p in ours if not p.endswith("_authored.jsonl")]
+    model = out / "model.npz"
+    command = [sys.executable, "-m", "promptgen", "train-intent", *ours, *train_files]
+    subprocess.run([*command, "--max-per-label", "1500", "--out", str(model)], check=True)
+
+    classifier = IntentClassifier.load(model)
+    pooled: list[tuple[str, str]] = []
+    print(f"\n{'set':26} {'n':>5} {'macro-F1':>8}  per-label F1")
+    for name, records in tests.items():
+        pairs = [
+            (gold, classifier.classify(r["text"]).label)
+            for r in records
+            if (gold := normalize_label(r.get("label"))) is not None
+        ]
+        pooled += pairs
+        scores = f1_per_label(pairs)
+        per_label = ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
+        print(f"{name:26} {len(pairs):5} {sum(scores.values()) / len(scores):8.3f}  {per_label}")
+    scores = f1_per_label(pooled)
+    per_label = ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
+    print(
+        f"{'ALL (odd halves)':26} {len(pooled):5} {sum(scores.values()) / len(scores):8.3f}  {per_label}"
+    )
+    confusions = Counter((g, p) for g, p in pooled if g != p).most_common(10)
+    print("confusions (gold -> predicted):", ", ".join(f"{g}->{p} {n}" for (g, p), n in confusions))
+
+
+if __name__ == "__main__":
+    main()
