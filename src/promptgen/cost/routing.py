@@ -7,12 +7,12 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from promptgen.archives import read_npz
 from promptgen.cost.catalog import ModelCatalog, ModelEntry
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import BudgetExceeded, PromptGenError
@@ -183,12 +183,7 @@ class RouterModel:
     def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> RouterModel:
         """The model at ``path``, or the one shipped in the package."""
         try:
-            if path is None:
-                source = resources.files("promptgen.cost").joinpath(SHIPPED_ROUTER)
-                with source.open("rb") as handle:
-                    archive = dict(np.load(handle, allow_pickle=False))
-            else:
-                archive = dict(np.load(path, allow_pickle=False))
+            archive = read_npz(path, "promptgen.cost", SHIPPED_ROUTER)
             return cls(
                 archive["weights"].astype(np.float32),
                 archive["bias"].astype(np.float32),

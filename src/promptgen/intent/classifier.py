@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from promptgen.archives import read_npz
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import IntentModelInvalid
 from promptgen.intent.features import DIMENSIONS, featurize
@@ -54,12 +54,7 @@ class IntentClassifier:
     def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> IntentClassifier:
         """The model at ``path``, or the one shipped in the package."""
         try:
-            if path is None:
-                source = resources.files("promptgen.intent").joinpath(SHIPPED_MODEL)
-                with source.open("rb") as handle:
-                    archive = dict(np.load(handle, allow_pickle=False))
-            else:
-                archive = dict(np.load(path, allow_pickle=False))
+            archive = read_npz(path, "promptgen.intent", SHIPPED_MODEL)
             labels = tuple(str(x) for x in archive["labels"])
             metadata = json.loads(str(archive["metadata"]))
             return cls(
