@@ -13,9 +13,10 @@ from promptgen import PromptGen, Settings
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.intent.classifier import IntentClassifier
+from promptgen.library import store as store_module
 from promptgen.library.index import SCHEMA_VERSION, STATE_FILE, IndexReader, SearchIndex
 from promptgen.library.ingest import ingest
-from tests.library.test_stores import connect, location
+from tests.library.test_stores import connect, location, query
 
 pytest_plugins = ["tests.pg"]
 
@@ -202,3 +203,28 @@ def test_an_index_with_other_fields_is_rebuilt(tmp_path: Path, notes: Path) -> N
         assert isinstance(index.reader(), IndexReader)
     finally:
         store.close()
+
+
+def test_old_tombstones_are_pruned_and_an_index_that_far_behind_starts_over(
+    engine: PromptGen, where: str, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "TOMBSTONE_GENERATIONS", 2)
+    index = index_of(engine)
+    engine.ingest([notes / "deploy.md", notes / "oncall.txt"])
+    behind = json.loads((index.directory / STATE_FILE).read_text(encoding="utf-8"))
+    other = connect(where)
+    try:
+        for doc in other.documents():  # three more writes, each leaving tombstones
+            other.delete_document(doc.id)
+        ingest(other, [notes / "oncall.txt"])
+    finally:
+        other.close()
+    generation = engine.store.generation()[1]
+    kept = query(where, "SELECT min(generation) FROM chunk_tombstones")[0][0]
+    assert kept is None or kept > generation - 2  # older tombstones are gone
+    (index.directory / STATE_FILE).write_text(json.dumps(behind), encoding="utf-8")
+    report = index.sync()
+    assert report is not None and report.full  # too far behind to replay: rebuilt
+    reader = caught_up(engine)
+    assert reader.search(["pager"], library="default", k=5)
+    assert not reader.search(["rollback"], library="default", k=5)

@@ -26,7 +26,9 @@ from promptgen.library.store import (
     IngestPlan,
     LibraryStats,
     StoredDocument,
+    catch_up_from,
     ordered_candidates,
+    prune_horizon,
 )
 from promptgen.types import Hit
 
@@ -377,7 +379,11 @@ class PostgresStore:
     def _next_generation(conn: Connection) -> int:
         """Take the next generation for the write transaction open on ``conn``."""
         row = conn.execute(_NEXT_GENERATION).fetchone()
-        return int(row[0]) if row else 0
+        generation = int(row[0]) if row else 0
+        conn.execute(
+            "DELETE FROM chunk_tombstones WHERE generation <= %s", (prune_horizon(generation),)
+        )
+        return generation
 
     def fetch(self, scored: list[tuple[int, float]]) -> list[Candidate]:
         """Candidates for (chunk id, score) pairs, in that order; ids no longer stored are skipped."""
@@ -399,6 +405,7 @@ class PostgresStore:
         with self._connection("reading changes") as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             meta = dict(conn.execute("SELECT key, value FROM library_meta").fetchall())
+            since = catch_up_from(since, int(meta["generation"]))
             totals = conn.execute("SELECT chunks, total_length FROM corpus_totals").fetchone()
             chunks, length = (int(totals[0]), int(totals[1])) if totals else (0, 0)
             removed: tuple[int, ...] = ()

@@ -21,7 +21,9 @@ from promptgen.library.store import (
     IngestPlan,
     LibraryStats,
     StoredDocument,
+    catch_up_from,
     ordered_candidates,
+    prune_horizon,
 )
 from promptgen.types import Hit
 
@@ -108,7 +110,11 @@ class SQLiteStore:
             "UPDATE library_meta SET value = CAST(value AS INTEGER) + 1"
             " WHERE key = 'generation' RETURNING value"
         ).fetchone()
-        return int(row[0])
+        generation = int(row[0])
+        conn.execute(
+            "DELETE FROM chunk_tombstones WHERE generation <= ?", (prune_horizon(generation),)
+        )
+        return generation
 
     def _delete(self, conn: sqlite3.Connection, document_id: int, generation: int) -> None:
         conn.execute(
@@ -272,6 +278,7 @@ class SQLiteStore:
                 conn.execute("BEGIN")
                 try:
                     meta = dict(conn.execute("SELECT key, value FROM library_meta").fetchall())
+                    since = catch_up_from(since, int(meta["generation"]))
                     count, average = conn.execute(
                         "SELECT count(*), coalesce(avg(length), 0) FROM chunks"
                     ).fetchone()

@@ -61,6 +61,23 @@ class Candidate:
     vector: bytes | None = None
 
 
+# Tombstones are kept for this many generations (writes); an index further behind than that
+# starts over with a full rebuild, which takes seconds even at 100k chunks.
+TOMBSTONE_GENERATIONS = 1000
+
+
+def prune_horizon(generation: int) -> int:
+    """Tombstones at or below this generation can go once ``generation`` is written."""
+    return generation - TOMBSTONE_GENERATIONS
+
+
+def catch_up_from(since: int | None, generation: int) -> int | None:
+    """``since`` when the kept tombstones still reach back to it, else None (a full rebuild)."""
+    if since is None or since < prune_horizon(generation):
+        return None
+    return since
+
+
 def ordered_candidates(
     rows: Iterable[Sequence[Any]], scored: list[tuple[int, float]]
 ) -> list[Candidate]:
