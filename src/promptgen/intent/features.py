@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -46,8 +47,13 @@ def _cues(text: str, tokens: list[str]) -> list[str]:
     return cues
 
 
+@functools.lru_cache(maxsize=64)
 def featurize(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Hashed feature indices and L2-normalized log-count values for ``text``."""
+    """Hashed feature indices and L2-normalized log-count values for ``text``.
+
+    Cached for the last few texts: the intent classifier and the router both read the draft's
+    features in one precompute. The arrays are read-only for that reason.
+    """
     if len(text) > HEAD_CHARS + TAIL_CHARS:
         text = f"{text[:HEAD_CHARS]}\n{text[-TAIL_CHARS:]}"
     lowered = text.lower()
@@ -66,4 +72,7 @@ def featurize(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]
     indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     values = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
     norm = float(np.linalg.norm(values)) or 1.0
-    return indices, (values / norm).astype(np.float32)
+    normalized = (values / norm).astype(np.float32)
+    indices.setflags(write=False)
+    normalized.setflags(write=False)
+    return indices, normalized
