@@ -228,3 +228,27 @@ def test_old_tombstones_are_pruned_and_an_index_that_far_behind_starts_over(
     reader = caught_up(engine)
     assert reader.search(["pager"], library="default", k=5)
     assert not reader.search(["rollback"], library="default", k=5)
+
+
+def test_a_failing_catch_up_is_reported_and_not_retried_on_every_query(
+    tmp_path: Path, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = connect(str(tmp_path / "lib.db"))
+    try:
+        ingest(store, [notes])
+        index = SearchIndex(tmp_path / "index", store)
+        attempts = []
+
+        def broken(since: int | None) -> None:
+            attempts.append(since)
+            raise OSError("No space left on device")
+
+        monkeypatch.setattr(store, "changes", broken)
+        for _ in range(5):
+            assert index.reader() is store  # the store answers meanwhile
+            index.close()
+        assert len(attempts) == 1
+        assert "No space left on device" in (index.last_error or "")
+        assert index.describe().startswith("failing")
+    finally:
+        store.close()

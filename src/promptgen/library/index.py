@@ -35,6 +35,11 @@ SCHEMA_VERSION = 1
 HEAD_BOOST = 1.0
 WRITER_HEAP_BYTES = 64_000_000
 STATE_FILE = "state.json"
+# After a failed catch-up (full disk, damaged files) the next try waits this long, so a broken
+# folder costs one warning per interval, not one per query; while another process holds the
+# folder's lock, a much shorter wait.
+FAILED_RETRY_SECONDS = 30.0
+BUSY_RETRY_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +168,7 @@ class SearchIndex:
         self._serving: IndexState | None = None
         self._searcher: tantivy.Searcher | None = None
         self._syncing: threading.Thread | None = None
+        self._next_attempt = 0.0  # monotonic time before which no catch-up is started
         self.last_error: str | None = None
 
     def _open(self) -> tantivy.Index:
@@ -201,6 +207,8 @@ class SearchIndex:
         """Catch up in a background thread (one at a time) while the store answers."""
         if self._syncing is not None and self._syncing.is_alive():
             return
+        if time.monotonic() < self._next_attempt:
+            return
         self._syncing = threading.Thread(
             target=self._sync_quietly, name="promptgen-index-sync", daemon=True
         )
@@ -208,9 +216,11 @@ class SearchIndex:
 
     def _sync_quietly(self) -> None:
         try:
-            self.sync(wait=False)
+            if self.sync(wait=False) is None:  # another process is catching up: look again soon
+                self._next_attempt = time.monotonic() + BUSY_RETRY_SECONDS
         except Exception as exc:  # the store keeps answering; /health/deep reports it
             self.last_error = f"{type(exc).__name__}: {exc}"
+            self._next_attempt = time.monotonic() + FAILED_RETRY_SECONDS
             log.warning("Search index sync failed: %s", self.last_error)
 
     def sync(self, *, wait: bool = True) -> SyncReport | None:
