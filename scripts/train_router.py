@@ -36,7 +36,8 @@ from promptgen.cost.routing import CUE_NAMES, RouterModel, cue_features
 from promptgen.embed.embedder import Embedder
 from promptgen.evaluation import metrics
 from promptgen.evaluation.tasks import STRONG_MODEL, WEAK_MODEL
-from promptgen.intent.features import DIMENSIONS, featurize
+from promptgen.intent.features import DIMENSIONS
+from promptgen.intent.train import hashed_matrix
 
 Array = npt.NDArray[np.float64]
 QUANTILES = 201
@@ -77,17 +78,7 @@ def load(folder: Path, embedder: Embedder) -> Data:
             family.append(number)
             strong.append(bool(record["correct"][STRONG_MODEL]))
             weak.append(bool(record["correct"][WEAK_MODEL]))
-    rows, cols, vals = [], [], []
-    for row, text in enumerate(texts):
-        indices, values = featurize(text)
-        rows.append(np.full(len(indices), row))
-        cols.append(indices)
-        vals.append(values)
-    hashed = sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(texts), DIMENSIONS),
-        dtype=np.float64,
-    )
+    hashed = hashed_matrix(texts)
     cues = np.stack([cue_features(t) for t in texts]).astype(np.float64)
     dense = np.hstack([embedder.embed(texts).astype(np.float64), cues])
     return Data(

@@ -64,18 +64,23 @@ def load_examples(
     return examples
 
 
-def _matrix(texts: list[str], embedder: Embedder | None = None) -> sparse.csr_matrix:
+def hashed_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """One row of hashed features (``featurize``) per text, as a sparse float64 matrix."""
     rows, cols, vals = [], [], []
     for row, text in enumerate(texts):
         indices, values = featurize(text)
         rows.append(np.full(len(indices), row))
         cols.append(indices)
         vals.append(values)
-    hashed = sparse.csr_matrix(
+    return sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(texts), DIMENSIONS),
         dtype=np.float64,
     )
+
+
+def _matrix(texts: list[str], embedder: Embedder | None = None) -> sparse.csr_matrix:
+    hashed = hashed_matrix(texts)
     if embedder is None:
         return hashed
     return sparse.hstack([hashed, sparse.csr_matrix(embedder.embed(texts))]).tocsr()
