@@ -92,9 +92,12 @@ class PromptGen:
             log.warning("Search index unavailable at %s, the store will search: %s", directory, exc)
             return None
 
-    def _searchable(self) -> Searchable:
-        """The index when it is current, else the store (the index catches up meanwhile)."""
-        return self.store if self.index is None else self.index.reader()
+    def _searchable(self, generation: tuple[str, int] | None = None) -> Searchable:
+        """The index when it is current, else the store (the index catches up meanwhile).
+
+        ``generation``: the store's, when the caller has just read it (one read per request).
+        """
+        return self.store if self.index is None else self.index.reader(generation)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PromptGen:
@@ -114,10 +117,12 @@ class PromptGen:
             )
         return text
 
-    def _retrieve(self, text: str, library: str, vector: Vectors) -> Retrieval | Refusal:
+    def _retrieve(
+        self, text: str, library: str, vector: Vectors, generation: tuple[str, int] | None
+    ) -> Retrieval | Refusal:
         try:
             try:
-                source = self._searchable()
+                source = self._searchable(generation)
                 return retrieve(
                     source, text, library=library, embedder=self.embedder, query_vector=vector
                 )
@@ -219,7 +224,9 @@ class PromptGen:
         vector = self.embedder.embed_one(text)  # shared by intent and retrieval
         intent = self.classifier.classify(text, vector)
         lap("intent")
-        retrieval = self._retrieve(text, options.library or self.settings.library, vector)
+        library = options.library or self.settings.library
+        generation = None if key is None else key[0]  # read once for the cache and the index
+        retrieval = self._retrieve(text, library, vector, generation)
         lap("retrieve")
         grounding = self._ground(retrieval, options.max_context)
         lap("ground")
@@ -241,8 +248,10 @@ class PromptGen:
             self._answers.put(key, result)
         return result
 
-    def _answer_key(self, text: str, options: PrecomputeOptions) -> tuple[object, ...] | None:
-        """What a precompute answer depends on, the Library's generation included; None when
+    def _answer_key(
+        self, text: str, options: PrecomputeOptions
+    ) -> tuple[tuple[str, int], str, str, PrecomputeOptions] | None:
+        """What a precompute answer depends on, the Library's generation first; None when
         the Library cannot say its generation (nothing is cached then)."""
         if self._answers.size <= 0:
             return None

@@ -185,9 +185,13 @@ class SearchIndex:
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
             return tantivy.Index(self._schema, path=str(self.directory), reuse=True)
 
-    def reader(self) -> IndexReader | LibraryStore:
-        """A view of the index when it holds the store's latest generation, else the store."""
-        current = self.store.generation()
+    def reader(self, current: tuple[str, int] | None = None) -> IndexReader | LibraryStore:
+        """A view of the index when it holds the store's latest generation, else the store.
+
+        ``current``: the store's generation when the caller has just read it.
+        """
+        if current is None:
+            current = self.store.generation()
         with self._lock:
             if not self._matches(self._serving, current):
                 state = self._read_state()
