@@ -9,7 +9,14 @@ import pytest
 
 from promptgen import PromptGen
 from promptgen.embed.embedder import Embedder, from_blob, to_blob
-from promptgen.retrieve import MAX_QUERY_TERMS, POSTINGS_BUDGET, Fusion, _searched_terms, retrieve
+from promptgen.retrieve import (
+    MAX_QUERY_TERMS,
+    POSTINGS_BUDGET,
+    Fusion,
+    TermCounts,
+    _searched_terms,
+    retrieve,
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,24 +60,64 @@ def test_fusion_can_be_turned_off_and_then_ranks_by_bm25(engine: PromptGen, note
     assert {h.chunk_id for h in fused.hits} == {h.chunk_id for h in plain.hits}
 
 
-def test_feedback_finds_a_passage_that_shares_no_word_with_the_draft(
+def test_feedback_lifts_a_passage_that_shares_its_terms_with_the_best_one(
     engine: PromptGen, tmp_path: Path
 ) -> None:
     folder = tmp_path / "glossary"
     folder.mkdir()
     (folder / "a.md").write_text(
-        "# Turbines\n\nCompressor stall and surge limit turbine airflow.", encoding="utf-8"
+        "# Turbines\n\nCompressor stall warnings in a climb mean surge: surge starves the"
+        " turbine of airflow, and airflow surge margins shrink.",
+        "utf-8",
     )
     (folder / "b.md").write_text(
-        "# Airflow\n\nAirflow surge margins protect the compressor blades.", encoding="utf-8"
+        "# Blades\n\nAirflow surge margins protect the compressor blades from airflow surge.",
+        "utf-8",
     )
-    (folder / "c.md").write_text("# Baking\n\nSourdough needs a lively starter.", encoding="utf-8")
+    (folder / "c.md").write_text(
+        "# Cockpit\n\nStall warnings sound in the cockpit when the wing loses lift at low speed,"
+        " on approach or after takeoff, and the crew lowers the nose.",
+        "utf-8",
+    )
+    for topic in ("sourdough starter", "tax returns", "garden roses", "chess openings"):
+        (folder / f"{topic.split()[0]}.md").write_text(f"# {topic}\n\nNotes on {topic}.", "utf-8")
     engine.ingest([folder])
-    hits = retrieve(
-        engine.store, "compressor stall", library="default", embedder=engine.embedder
-    ).hits
-    # b.md does not contain "stall" but shares the feedback terms of a.md (surge, airflow).
-    assert [h.source.rsplit("/", 1)[-1] for h in hits[:2]] == ["a.md", "b.md"]
+    draft = "compressor stall warnings during climb"
+    assert (
+        len(retrieve(engine.store, draft, library="default").terms) >= Fusion().feedback_min_terms
+    )
+    plain = retrieve(engine.store, draft, library="default", fusion=None).hits
+    assert [h.source.rsplit("/", 1)[-1] for h in plain] == ["a.md", "c.md", "b.md"]
+    only_feedback = Fusion(bm25=0.0, feedback=1.0, dense=0.0)
+    hits = retrieve(engine.store, draft, library="default", fusion=only_feedback).hits
+    # b.md matches one draft word to c.md's two, but shares a.md's feedback terms (surge, airflow).
+    assert [h.source.rsplit("/", 1)[-1] for h in hits] == ["a.md", "b.md", "c.md"]
+
+
+def test_drafts_of_a_few_terms_are_not_expanded(engine: PromptGen, tmp_path: Path) -> None:
+    folder = tmp_path / "glossary"
+    folder.mkdir()
+    (folder / "a.md").write_text("# Turbines\n\nCompressor stall and surge limit airflow.")
+    (folder / "b.md").write_text("# Airflow\n\nAirflow surge margins and airflow limits.")
+    (folder / "c.md").write_text("# Stall\n\nA stall warning sounds before the stall.")
+    engine.ingest([folder])
+    only_feedback = Fusion(bm25=0.0, feedback=1.0, dense=0.0)
+    short = retrieve(engine.store, "compressor stall", library="default", fusion=only_feedback)
+    plain = retrieve(engine.store, "compressor stall", library="default", fusion=None)
+    assert len(short.terms) < only_feedback.feedback_min_terms
+    assert [h.chunk_id for h in short.hits] == [h.chunk_id for h in plain.hits]
+
+
+def test_cached_term_counts_rank_exactly_like_fresh_ones(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes])
+    counts = TermCounts(size=4)  # smaller than the pool: entries are evicted and recounted
+    for draft in ("how do we roll back billing?", "billing database rollback", "pager rota"):
+        fresh = retrieve(engine.store, draft, library="default", embedder=engine.embedder)
+        for _ in range(2):
+            cached = retrieve(
+                engine.store, draft, library="default", embedder=engine.embedder, term_counts=counts
+            )
+            assert cached == fresh
 
 
 def test_searched_terms_prefer_rare_terms_within_the_budget() -> None:

@@ -24,7 +24,7 @@ from promptgen.library.index import SearchIndex, default_directory
 from promptgen.library.ingest import IngestReport, Progress, ingest
 from promptgen.library.store import LibraryStats, LibraryStore, Searchable
 from promptgen.optimize import optimize
-from promptgen.retrieve import Retrieval, retrieve
+from promptgen.retrieve import Retrieval, TermCounts, retrieve
 from promptgen.settings import Settings
 from promptgen.types import (
     Grounding,
@@ -77,6 +77,7 @@ class PromptGen:
         self.store = store or open_store(self.settings)
         self.index = self._open_index()
         self._answers: LRUCache[PrecomputeResult] = LRUCache(self.settings.cache_size)
+        self._term_counts = TermCounts()
         self._clock = clock
 
     def _open_index(self) -> SearchIndex | None:
@@ -124,14 +125,24 @@ class PromptGen:
             try:
                 source = self._searchable(generation)
                 return retrieve(
-                    source, text, library=library, embedder=self.embedder, query_vector=vector
+                    source,
+                    text,
+                    library=library,
+                    embedder=self.embedder,
+                    query_vector=vector,
+                    term_counts=self._term_counts,
                 )
             except (OSError, ValueError) as exc:  # the index failed: the store still answers
                 if source is self.store:
                     raise
                 log.warning("Search index failed, the store searched instead: %s", exc)
                 return retrieve(
-                    self.store, text, library=library, embedder=self.embedder, query_vector=vector
+                    self.store,
+                    text,
+                    library=library,
+                    embedder=self.embedder,
+                    query_vector=vector,
+                    term_counts=self._term_counts,
                 )
         except LibraryUnavailable as exc:
             return Refusal("library_unavailable", f"the Library cannot be searched: {exc.message}")
@@ -270,6 +281,7 @@ class PromptGen:
             library=library or self.settings.library,
             k=k,
             embedder=self.embedder,
+            term_counts=self._term_counts,
         )
         return [
             replace(h, score=self.grounding_model.probability(h, retrieval)) for h in retrieval.hits

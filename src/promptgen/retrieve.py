@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from promptgen.cache import LRUCache
 from promptgen.embed.embedder import Embedder, from_blob
 from promptgen.library.store import Candidate, Searchable
 from promptgen.library.terms import query_terms
@@ -46,6 +48,9 @@ class Fusion:
     dense: float = 0.4
     feedback_chunks: int = 5
     feedback_terms: int = 20
+    # Drafts with fewer terms than this skip feedback (its weight goes to BM25): twenty expansion
+    # terms drown two or three typed words and drift off topic (docs/quality.md, Retrieval).
+    feedback_min_terms: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +89,39 @@ def _bm25(
     return score
 
 
+class TermCounts:
+    """Term counts of recently ranked chunks, keyed by the chunk's stored term string.
+
+    Splitting and counting a chunk's terms is most of the re-ranking's work, and the same chunks
+    come back again and again: a draft is re-sent at every pause while it is typed, and popular
+    passages ground many drafts. Keyed by the terms themselves, an edited chunk can never be
+    served stale counts.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._cache: LRUCache[tuple[Counter[str], int]] = LRUCache(size)
+
+    def __call__(self, terms: str) -> tuple[Counter[str], int]:
+        """The chunk's term counts and its length in terms."""
+        known = self._cache.get(terms)
+        if known is None:
+            known = _count_terms(terms)
+            self._cache.put(terms, known)
+        return known
+
+
+def _count_terms(terms: str) -> tuple[Counter[str], int]:
+    tokens = terms.split()
+    return Counter(tokens), len(tokens)
+
+
 @dataclass(slots=True)
 class _Scored:
     """A candidate while it is being ranked (mutable, cheap; becomes a Hit at the end)."""
 
     candidate: Candidate
     counts: Counter[str]
+    length: int
     bm25: float
     coverage: float
     similarity: float = 0.0
@@ -112,14 +144,18 @@ class _Scored:
 
 
 def _score(
-    candidate: Candidate, weights: dict[str, float], total_weight: float, average_length: float
+    candidate: Candidate,
+    counts: Counter[str],
+    length: int,
+    weights: dict[str, float],
+    total_weight: float,
+    average_length: float,
 ) -> _Scored:
-    counts = Counter(candidate.tokens)
     # Coverage counts every draft term, including ones the Library has never seen: a draft
     # whose distinctive words are absent is not grounded however well its common words match.
     coverage = sum(w for t, w in weights.items() if t in counts) / total_weight
-    score = _bm25(counts, len(candidate.tokens), weights, average_length)
-    return _Scored(candidate, counts, score, coverage)
+    score = _bm25(counts, length, weights, average_length)
+    return _Scored(candidate, counts, length, score, coverage)
 
 
 def _expanded_query(
@@ -137,18 +173,17 @@ def _expanded_query(
     local: dict[str, float] = {}
     for s, m in zip(top, mass, strict=True):
         for term, tf in s.counts.items():
-            local[term] = local.get(term, 0.0) + m * tf / (len(s.candidate.tokens) or 1)
+            local[term] = local.get(term, 0.0) + m * tf / (s.length or 1)
     vocabulary = sorted(local, key=lambda t: -local[t])[:FEEDBACK_VOCABULARY]
     frequencies = store.corpus_stats(vocabulary).frequencies
     feedback: dict[str, float] = {}
+    vocabulary_idf = {term: idf(df, total) for term, df in frequencies.items()}
     for scored, m in zip(top, mass, strict=True):
-        length = len(scored.candidate.tokens) or 1
-        share = m / sum(mass) / length
-        for term, tf in scored.counts.items():
-            if term not in frequencies:
-                continue
-            weight = share * tf * idf(frequencies[term], total)
-            feedback[term] = feedback.get(term, 0.0) + weight
+        share = m / sum(mass) / (scored.length or 1)
+        for term, term_idf in vocabulary_idf.items():
+            count = scored.counts.get(term)
+            if count:
+                feedback[term] = feedback.get(term, 0.0) + share * count * term_idf
     best_terms = sorted(feedback, key=lambda t: -feedback[t])[: fusion.feedback_terms]
     expansion = {t: feedback[t] for t in best_terms}
     norm = sum(expansion.values()) or 1.0
@@ -171,8 +206,11 @@ def _fuse(
 ) -> list[_Scored]:
     """The pool re-ordered by fused score, each keeping its own BM25 and gaining its similarity."""
     ranked = sorted(scored, key=lambda s: -s.bm25)
-    expanded = _expanded_query(store, ranked, weights, total, fusion)
-    feedback = [_bm25(s.counts, len(s.candidate.tokens), expanded, average_length) for s in ranked]
+    if len(weights) < fusion.feedback_min_terms:
+        feedback = [s.bm25 for s in ranked]
+    else:
+        expanded = _expanded_query(store, ranked, weights, total, fusion)
+        feedback = [_bm25(s.counts, s.length, expanded, average_length) for s in ranked]
     if query_vector is not None:
         with_vectors = [s for s in ranked if s.candidate.vector]
         if with_vectors:
@@ -216,8 +254,12 @@ def retrieve(
     embedder: Embedder | None = None,
     fusion: Fusion | None = Fusion(),
     query_vector: np.ndarray | None = None,
+    term_counts: Callable[[str], tuple[Counter[str], int]] = _count_terms,
 ) -> Retrieval:
-    """The ``k`` best passages for the draft, each with its BM25, coverage and similarity."""
+    """The ``k`` best passages for the draft, each with its BM25, coverage and similarity.
+
+    ``term_counts``: how a chunk's stored terms become counts (a ``TermCounts`` cache, or none).
+    """
     terms = query_terms(text, limit=64)
     corpus = store.corpus_stats(terms)
     if not terms or corpus.chunks == 0:
@@ -227,7 +269,10 @@ def retrieve(
         _searched_terms(terms, weights, corpus.frequencies), library=library, k=max(k, POOL)
     )
     total_weight = sum(weights.values()) or 1.0
-    scored = [_score(c, weights, total_weight, corpus.average_length) for c in candidates]
+    scored = [
+        _score(c, *term_counts(c.terms), weights, total_weight, corpus.average_length)
+        for c in candidates
+    ]
     if fusion is not None and scored:
         if query_vector is None and embedder is not None:
             query_vector = embedder.embed_one(text)

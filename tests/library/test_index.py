@@ -73,7 +73,7 @@ def test_ingest_leaves_the_index_current_and_ranking_like_the_store(
         from_index = reader.search(terms, library="default", k=3)
         from_store = engine.store.search(terms, library="default", k=3)
         assert from_index and from_index[0].hit.chunk_id == from_store[0].hit.chunk_id
-        assert from_index[0].tokens == from_store[0].tokens
+        assert from_index[0].terms == from_store[0].terms
     stats = reader.corpus_stats(["pager", "zebra"])
     assert stats.frequencies == engine.store.corpus_stats(["pager", "zebra"]).frequencies
     assert stats.chunks == engine.store.corpus_stats([]).chunks

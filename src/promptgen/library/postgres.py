@@ -369,7 +369,7 @@ class PostgresStore:
         return [
             Candidate(
                 Hit(row[0], row[1], row[2], row[3], row[4], row[5], float(row[6])),
-                tuple(f"{row[7]} {row[8]}".split()),
+                f"{row[7]} {row[8]}",
                 row[9],
             )
             for row in rows

@@ -247,9 +247,7 @@ class SQLiteStore:
                     f" WHERE chunks_fts MATCH ? AND d.library = ? ORDER BY {_BM25} LIMIT ?"
                 )
                 rows = conn.execute(sql, (fts_query(terms), library, k)).fetchall()
-        return [
-            Candidate(Hit(*row[:7]), tuple(f"{row[7]} {row[8]}".split()), row[9]) for row in rows
-        ]
+        return [Candidate(Hit(*row[:7]), f"{row[7]} {row[8]}", row[9]) for row in rows]
 
     def fetch(self, scored: list[tuple[int, float]]) -> list[Candidate]:
         """Candidates for (chunk id, score) pairs, in that order; ids no longer stored are skipped."""

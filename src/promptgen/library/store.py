@@ -54,10 +54,14 @@ class StoredDocument:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A search hit together with the index terms of its chunk, in order (head then body)."""
+    """A search hit together with the index terms of its chunk, in order (head then body).
+
+    ``terms`` is the stored space-separated string, split only by the re-ranker (which may
+    already hold its counts: see ``retrieve.TermCounts``).
+    """
 
     hit: Hit
-    tokens: tuple[str, ...]
+    terms: str
     vector: bytes | None = None
 
 
@@ -88,7 +92,7 @@ def ordered_candidates(
     return [
         Candidate(
             Hit(row[0], row[1], row[2], row[3], row[4], row[5], score),
-            tuple(f"{row[6]} {row[7]}".split()),
+            f"{row[6]} {row[7]}",
             row[8],
         )
         for chunk_id, score in scored
