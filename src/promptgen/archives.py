@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from promptgen.errors import PromptGenError
 
 
 def read_npz(path: Path | None, package: str, name: str) -> dict[str, npt.NDArray[Any]]:
@@ -19,3 +24,29 @@ def read_npz(path: Path | None, package: str, name: str) -> dict[str, npt.NDArra
         with resources.files(package).joinpath(name).open("rb") as handle:
             return dict(np.load(handle, allow_pickle=False))
     return dict(np.load(path, allow_pickle=False))
+
+
+def write_npz(path: Path, metadata: dict[str, Any], **arrays: npt.NDArray[Any]) -> None:
+    """Write ``arrays`` and the JSON ``metadata`` as a compressed .npz at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    contents: dict[str, Any] = {
+        **arrays,
+        "metadata": np.array(json.dumps(metadata, sort_keys=True)),
+    }
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, **contents)
+
+
+@contextmanager
+def loading(
+    model: str, path: Path | None, shipped: str, rebuild: str, error: type[PromptGenError]
+) -> Iterator[None]:
+    """Turn a missing, unreadable or incomplete model file into ``error`` naming the fix."""
+    try:
+        yield
+    except (OSError, KeyError, ValueError) as exc:
+        where = path or f"the package's {shipped}"
+        raise error(
+            f"cannot load the {model} from {where}: {exc}; "
+            f"reinstall PromptGen or rebuild it with `{rebuild}`"
+        ) from exc

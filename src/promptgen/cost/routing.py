@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from promptgen.archives import read_npz
+from promptgen.archives import loading, read_npz, write_npz
 from promptgen.cost.catalog import ModelCatalog, ModelEntry
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import BudgetExceeded, PromptGenError
@@ -182,7 +182,7 @@ class RouterModel:
     @classmethod
     def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> RouterModel:
         """The model at ``path``, or the one shipped in the package."""
-        try:
+        with loading("router model", path, SHIPPED_ROUTER, "make router-model", RouterModelInvalid):
             archive = read_npz(path, "promptgen.cost", SHIPPED_ROUTER)
             return cls(
                 archive["weights"].astype(np.float32),
@@ -199,30 +199,22 @@ class RouterModel:
                 else None,
                 archive["length_weight"].astype(np.float32) if "length_weight" in archive else None,
             )
-        except (OSError, KeyError, ValueError) as exc:
-            where = path or f"the package's {SHIPPED_ROUTER}"
-            raise RouterModelInvalid(
-                f"cannot load the router model from {where}: {exc}; "
-                "reinstall PromptGen or rebuild it with `make router-model`"
-            ) from exc
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed .npz (weights in float16 to keep the package small)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                weights=self.weights.astype(np.float16),
-                bias=self.bias,
-                dense_mean=self.dense_mean,
-                dense_scale=self.dense_scale,
-                blend_mean=self.blend_mean,
-                blend_scale=self.blend_scale,
-                quantiles=self.quantiles,
-                length_quantiles=self.length_quantiles,
-                length_weight=self.length_weight,
-                metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
-            )
+        write_npz(
+            path,
+            self.metadata,
+            weights=self.weights.astype(np.float16),
+            bias=self.bias,
+            dense_mean=self.dense_mean,
+            dense_scale=self.dense_scale,
+            blend_mean=self.blend_mean,
+            blend_scale=self.blend_scale,
+            quantiles=self.quantiles,
+            length_quantiles=self.length_quantiles,
+            length_weight=self.length_weight,
+        )
 
     def dense(self, text: str, embedding: Vector | None = None) -> Vector:
         """The standardized dense part of the features: the embedding, then the cues."""

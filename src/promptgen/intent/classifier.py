@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from promptgen.archives import read_npz
+from promptgen.archives import loading, read_npz, write_npz
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import IntentModelInvalid
 from promptgen.intent.features import DIMENSIONS, featurize
@@ -53,7 +53,9 @@ class IntentClassifier:
     @classmethod
     def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> IntentClassifier:
         """The model at ``path``, or the one shipped in the package."""
-        try:
+        with loading(
+            "intent model", path, SHIPPED_MODEL, "promptgen train-intent", IntentModelInvalid
+        ):
             archive = read_npz(path, "promptgen.intent", SHIPPED_MODEL)
             labels = tuple(str(x) for x in archive["labels"])
             metadata = json.loads(str(archive["metadata"]))
@@ -66,25 +68,17 @@ class IntentClassifier:
                 metadata,
                 embedder,
             )
-        except (OSError, KeyError, ValueError) as exc:
-            where = path or f"the package's {SHIPPED_MODEL}"
-            raise IntentModelInvalid(
-                f"cannot load the intent model from {where}: {exc}; "
-                "reinstall PromptGen or rebuild it with `promptgen train-intent`"
-            ) from exc
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed .npz (weights in float16 to keep the package small)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                weights=self.weights.astype(np.float16),
-                bias=self.bias,
-                labels=np.array(self.labels),
-                temperature=np.array(self.temperature),
-                metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
-            )
+        write_npz(
+            path,
+            self.metadata,
+            weights=self.weights.astype(np.float16),
+            bias=self.bias,
+            labels=np.array(self.labels),
+            temperature=np.array(self.temperature),
+        )
 
     def logits(
         self, text: str, embedding: npt.NDArray[np.float32] | None = None
