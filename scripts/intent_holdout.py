@@ -5,7 +5,10 @@ on our own prompts (src/promptgen/intent/data) plus the half of each shared inte
 CRC32 of (salt + id) is even (codealpaca_2k never trains: CC BY-NC), then scores the odd half of
 every shared file. The model goes to OUT/model.npz, never over the shipped one.
 
-    .venv/bin/python scripts/intent_holdout.py ../shared/data [--salt s1] [--without-authored]
+    .venv/bin/python scripts/intent_holdout.py ../shared/data [--salt s1 ...] [--without-authored]
+
+With several ``--salt`` (``--salt '' --salt s1 --salt s2 --salt s3 --salt s4`` is what
+docs/quality.md quotes) it also prints each set's mean macro-F1 over the splits.
 """
 
 from __future__ import annotations
@@ -37,21 +40,15 @@ def f1_per_label(pairs: list[tuple[str, str]]) -> dict[str, float]:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", type=Path, help="folder laid out like ../shared/data")
-    parser.add_argument("--salt", default="", help="hashed before the id: another split")
-    parser.add_argument("--without-authored", action="store_true", help="leave *_authored out")
-    parser.add_argument("--out", type=Path, default=None, help="work folder (default: temporary)")
-    args = parser.parse_args()
-    out = args.out or Path(tempfile.mkdtemp(prefix="intent-holdout-"))
+def held_out(data: Path, salt: str, out: Path, without_authored: bool) -> dict[str, float]:
+    """Train on the even halves (and our prompts), print the odd halves' scores; pooled F1s."""
     out.mkdir(parents=True, exist_ok=True)
 
     def trains(record_id: object) -> bool:
-        return zlib.crc32(f"{args.salt}{record_id}".encode()) % 2 == 0
+        return zlib.crc32(f"{salt}{record_id}".encode()) % 2 == 0
 
     train_files, tests = [], {}
-    for path in sorted((args.data / "intent").glob("*.jsonl")):
+    for path in sorted((data / "intent").glob("*.jsonl")):
         lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines: U+2028 in text
         records = [json.loads(line) for line in lines if line.strip()]
         tests[path.stem] = [r for r in records if not trains(r["id"])]
@@ -62,15 +59,16 @@ def main() -> None:
             )
             train_files.append(str(half))
     ours = sorted(str(p) for p in (REPO / "src/promptgen/intent/data").glob("*.jsonl"))
-    if args.without_authored:
-        ours = [p for p in ours if not p.endswith("_authored.jsonl")]
+    if without_authored:
+        ours = [p for p in ours if "_authored" not in Path(p).stem]
     model = out / "model.npz"
     command = [sys.executable, "-m", "promptgen", "train-intent", *ours, *train_files]
     subprocess.run([*command, "--max-per-label", "1500", "--out", str(model)], check=True)
 
     classifier = IntentClassifier.load(model)
     pooled: list[tuple[str, str]] = []
-    print(f"\n{'set':26} {'n':>5} {'macro-F1':>8}  per-label F1")
+    macro: dict[str, float] = {}
+    print(f"\nsalt {salt!r}\n{'set':26} {'n':>5} {'macro-F1':>8}  per-label F1")
     for name, records in tests.items():
         pairs = [
             (gold, classifier.classify(r["text"]).label)
@@ -79,15 +77,42 @@ def main() -> None:
         ]
         pooled += pairs
         scores = f1_per_label(pairs)
+        macro[name] = sum(scores.values()) / len(scores)
         per_label = ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
-        print(f"{name:26} {len(pairs):5} {sum(scores.values()) / len(scores):8.3f}  {per_label}")
+        print(f"{name:26} {len(pairs):5} {macro[name]:8.3f}  {per_label}")
     scores = f1_per_label(pooled)
+    macro["ALL"] = sum(scores.values()) / len(scores)
     per_label = ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
-    print(
-        f"{'ALL (odd halves)':26} {len(pooled):5} {sum(scores.values()) / len(scores):8.3f}  {per_label}"
-    )
+    print(f"{'ALL (odd halves)':26} {len(pooled):5} {macro['ALL']:8.3f}  {per_label}")
     confusions = Counter((g, p) for g, p in pooled if g != p).most_common(10)
     print("confusions (gold -> predicted):", ", ".join(f"{g}->{p} {n}" for (g, p), n in confusions))
+    return macro
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="folder laid out like ../shared/data")
+    parser.add_argument(
+        "--salt",
+        action="append",
+        default=None,
+        help="hashed before the id: another split; repeat it for several splits and their mean",
+    )
+    parser.add_argument("--without-authored", action="store_true", help="leave *_authored* out")
+    parser.add_argument("--out", type=Path, default=None, help="work folder (default: temporary)")
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="intent-holdout-"))
+    salts = args.salt or [""]
+    runs = [
+        held_out(args.data, salt, out / f"salt-{salt}", args.without_authored) for salt in salts
+    ]
+    if len(runs) > 1:
+        print(f"\nmean macro-F1 over {len(runs)} splits (salts {', '.join(map(repr, salts))}):")
+        for name in runs[0]:
+            values = [run[name] for run in runs]
+            print(
+                f"{name:26} {sum(values) / len(values):.3f}  ({min(values):.3f} to {max(values):.3f})"
+            )
 
 
 if __name__ == "__main__":
