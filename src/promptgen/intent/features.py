@@ -25,10 +25,6 @@ _CODE_CUE = re.compile(
 _MATH_CUE = re.compile(r"\d\s*[-+*/^=<>]\s*\d|[∫∑√π≤≥]|\b\d+(\.\d+)?%")
 
 
-def _bucket(feature: str) -> int:
-    return zlib.crc32(feature.encode()) & (DIMENSIONS - 1)
-
-
 def _cues(text: str, tokens: list[str]) -> list[str]:
     length = len(tokens)
     cues = [f"len:{min(int(math.log2(length + 1)), 10)}"]
@@ -65,12 +61,12 @@ def featurize(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]
     padded = " " + " ".join(words)[:CHAR_NGRAM_CHARS] + " "
     features += [f"c:{padded[i : i + n]}" for n in (3, 4) for i in range(len(padded) - n + 1)]
     features += _cues(text, tokens)
-    counts: dict[int, float] = {}
-    for feature in features:
-        index = _bucket(feature)
-        counts[index] = counts.get(index, 0.0) + 1.0
-    indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    values = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    # Hashed and counted in C (map, numpy): a draft has a few hundred features.
+    hashes = np.fromiter(
+        map(zlib.crc32, map(str.encode, features)), dtype=np.int64, count=len(features)
+    )
+    indices, counts = np.unique(hashes & (DIMENSIONS - 1), return_counts=True)
+    values = np.log1p(counts.astype(np.float32))
     norm = float(np.linalg.norm(values)) or 1.0
     normalized = (values / norm).astype(np.float32)
     indices.setflags(write=False)
