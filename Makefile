@@ -86,7 +86,7 @@ intent-model: install
 	$(BIN)/promptgen train-intent src/promptgen/intent/data/*.jsonl \
 	  $(SHARED_INTENT)/gsm8k_test.jsonl $(SHARED_INTENT)/mmlu_routellm.jsonl \
 	  $(SHARED_INTENT)/mbpp_test.jsonl $(SHARED_INTENT)/arena_hard_v2.jsonl \
-	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 1500 \
+	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 3000 \
 	  --out src/promptgen/intent/intent_model.npz
 
 # Rebuild the shipped router from RouteLLM's per-prompt answers (Apache-2.0); --evaluate first

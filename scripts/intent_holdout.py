@@ -40,7 +40,9 @@ def f1_per_label(pairs: list[tuple[str, str]]) -> dict[str, float]:
     return result
 
 
-def held_out(data: Path, salt: str, out: Path, without_authored: bool) -> dict[str, float]:
+def held_out(
+    data: Path, salt: str, out: Path, without_authored: bool, max_per_label: int = 3000
+) -> dict[str, float]:
     """Train on the even halves (and our prompts), print the odd halves' scores; pooled F1s."""
     out.mkdir(parents=True, exist_ok=True)
 
@@ -63,7 +65,8 @@ def held_out(data: Path, salt: str, out: Path, without_authored: bool) -> dict[s
         ours = [p for p in ours if "_authored" not in Path(p).stem]
     model = out / "model.npz"
     command = [sys.executable, "-m", "promptgen", "train-intent", *ours, *train_files]
-    subprocess.run([*command, "--max-per-label", "1500", "--out", str(model)], check=True)
+    cap = ["--max-per-label", str(max_per_label)]
+    subprocess.run([*command, *cap, "--out", str(model)], check=True)
 
     classifier = IntentClassifier.load(model)
     pooled: list[tuple[str, str]] = []
@@ -100,11 +103,18 @@ def main() -> None:
     )
     parser.add_argument("--without-authored", action="store_true", help="leave *_authored* out")
     parser.add_argument("--out", type=Path, default=None, help="work folder (default: temporary)")
+    parser.add_argument(
+        "--max-per-label",
+        type=int,
+        default=3000,
+        help="per file and label (make intent-model: 3000)",
+    )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="intent-holdout-"))
     salts = args.salt or [""]
     runs = [
-        held_out(args.data, salt, out / f"salt-{salt}", args.without_authored) for salt in salts
+        held_out(args.data, salt, out / f"salt-{salt}", args.without_authored, args.max_per_label)
+        for salt in salts
     ]
     if len(runs) > 1:
         print(f"\nmean macro-F1 over {len(runs)} splits (salts {', '.join(map(repr, salts))}):")
