@@ -3,8 +3,8 @@
 1. The search index (or the store's own full-text index) proposes a pool of chunks for the
    draft's rarest terms.
 2. Each is re-scored with Okapi BM25 (k1=1.2, b=0.75) and its IDF-weighted coverage of the draft.
-3. Pseudo-relevance feedback: the best few chunks lend their most telling terms to an expanded
-   query (RM3-style), which re-scores the pool.
+3. Pseudo-relevance feedback (drafts of 4 terms or more): the best few chunks lend their most
+   telling terms to an expanded query (RM3-style), which re-scores the pool.
 4. The static embedding of the draft is compared with each chunk's stored vector.
 The final order fuses the three (weights measured in docs/quality.md).
 """
