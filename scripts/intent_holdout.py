@@ -3,7 +3,7 @@
 Trains through the real CLI (`promptgen train-intent`, the same options as `make intent-model`)
 on our own prompts (src/promptgen/intent/data) plus the half of each shared intent file whose
 CRC32 of (salt + id) is even (codealpaca_2k never trains: CC BY-NC), then scores the odd half of
-every shared file. The model goes to OUT/model.npz, never over the shipped one.
+every shared file. Each split's halves and model go to OUT/salt-<salt>/, never over the shipped model.
 
     .venv/bin/python scripts/intent_holdout.py ../shared/data [--salt s1 ...] [--without-authored]
 

@@ -97,27 +97,57 @@ def test_feedback_lifts_a_passage_that_shares_its_terms_with_the_best_one(
 def test_drafts_of_a_few_terms_are_not_expanded(engine: PromptGen, tmp_path: Path) -> None:
     folder = tmp_path / "glossary"
     folder.mkdir()
-    (folder / "a.md").write_text("# Turbines\n\nCompressor stall and surge limit airflow.")
-    (folder / "b.md").write_text("# Airflow\n\nAirflow surge margins and airflow limits.")
-    (folder / "c.md").write_text("# Stall\n\nA stall warning sounds before the stall.")
+    (folder / "a.md").write_text(
+        "# Turbines\n\nCompressor stall: surge starves the turbine of airflow, and airflow"
+        " surge margins shrink.",
+        "utf-8",
+    )
+    (folder / "b.md").write_text(
+        "# Blades\n\nAirflow surge margins protect the compressor blades from airflow surge.",
+        "utf-8",
+    )
+    (folder / "c.md").write_text(
+        "# Cockpit\n\nA stall warning sounds in the cockpit when the wing loses.", "utf-8"
+    )
+    for topic in ("sourdough starter", "tax returns", "garden roses", "chess openings"):
+        (folder / f"{topic.split()[0]}.md").write_text(f"# {topic}\n\nNotes on {topic}.", "utf-8")
     engine.ingest([folder])
+
+    def order(fusion: Fusion | None) -> list[str]:
+        hits = retrieve(engine.store, "compressor stall", library="default", fusion=fusion).hits
+        return [h.source.rsplit("/", 1)[-1] for h in hits]
+
     only_feedback = Fusion(bm25=0.0, feedback=1.0, dense=0.0)
-    short = retrieve(engine.store, "compressor stall", library="default", fusion=only_feedback)
-    plain = retrieve(engine.store, "compressor stall", library="default", fusion=None)
-    assert len(short.terms) < only_feedback.feedback_min_terms
-    assert [h.chunk_id for h in short.hits] == [h.chunk_id for h in plain.hits]
+    assert order(None) == ["a.md", "c.md", "b.md"]
+    # Two terms are below the default minimum: the "feedback" order is plain BM25's.
+    assert order(only_feedback) == order(None)
+    # The control: with feedback allowed, a.md's surge/airflow terms lift b.md above c.md.
+    expanded = Fusion(bm25=0.0, feedback=1.0, dense=0.0, feedback_min_terms=2)
+    assert order(expanded) == ["a.md", "b.md", "c.md"]
 
 
 def test_cached_term_counts_rank_exactly_like_fresh_ones(engine: PromptGen, notes: Path) -> None:
     engine.ingest([notes])
-    counts = TermCounts(size=4)  # smaller than the pool: entries are evicted and recounted
-    for draft in ("how do we roll back billing?", "billing database rollback", "pager rota"):
-        fresh = retrieve(engine.store, draft, library="default", embedder=engine.embedder)
-        for _ in range(2):
-            cached = retrieve(
-                engine.store, draft, library="default", embedder=engine.embedder, term_counts=counts
-            )
-            assert cached == fresh
+    drafts = (
+        "how do we roll back the billing database after a failed deploy?",  # feedback runs
+        "billing database rollback",
+        "pager rota",
+    )
+    for size in (1, 1024):  # evicting at every count, and holding every chunk
+        counts = TermCounts(size=size)
+        for draft in drafts:
+            fresh = retrieve(engine.store, draft, library="default", embedder=engine.embedder)
+            for _ in range(2):
+                cached = retrieve(
+                    engine.store,
+                    draft,
+                    library="default",
+                    embedder=engine.embedder,
+                    term_counts=counts,
+                )
+                assert cached == fresh
+        assert counts._cache.hits > 0
+    assert len(retrieve(engine.store, drafts[0], library="default").terms) >= 4
 
 
 def test_searched_terms_prefer_rare_terms_within_the_budget() -> None:

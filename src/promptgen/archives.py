@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -44,7 +45,7 @@ def loading(
     """Turn a missing, unreadable or incomplete model file into ``error`` naming the fix."""
     try:
         yield
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         where = path or f"the package's {shipped}"
         raise error(
             f"cannot load the {model} from {where}: {exc}; "

@@ -72,11 +72,6 @@ def idf(df: int, total: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
-def bm25(tokens: tuple[str, ...], weights: dict[str, float], average_length: float) -> float:
-    """Okapi BM25 (k1=1.2, b=0.75) of one chunk for the weighted query terms."""
-    return _bm25(Counter(tokens), len(tokens), weights, average_length)
-
-
 def _bm25(
     counts: Counter[str], length: int, weights: dict[str, float], average_length: float
 ) -> float:
@@ -96,7 +91,8 @@ class TermCounts:
     Splitting and counting a chunk's terms is most of the re-ranking's work, and the same chunks
     come back again and again: a draft is re-sent at every pause while it is typed, and popular
     passages ground many drafts. Keyed by the terms themselves, an edited chunk can never be
-    served stale counts.
+    served stale counts. The Counters it returns are shared between drafts (and threads): read
+    them, never write to them.
     """
 
     def __init__(self, size: int = 1024) -> None:

@@ -38,6 +38,11 @@ def test_missing_or_damaged_model_file(tmp_path: Path) -> None:
     np.savez(bad, weights=np.zeros((3, 3)))
     with pytest.raises(IntentModelInvalid):
         IntentClassifier.load(bad)
+    cut = tmp_path / "cut.npz"  # a download or copy that stopped half way
+    shipped = Path(__file__).resolve().parents[2] / "src/promptgen/intent/intent_model.npz"
+    cut.write_bytes(shipped.read_bytes()[:2000])
+    with pytest.raises(IntentModelInvalid, match="cannot load the intent model"):
+        IntentClassifier.load(cut)
 
 
 def test_training_round_trip(tmp_path: Path) -> None:
