@@ -121,29 +121,25 @@ class PromptGen:
     def _retrieve(
         self, text: str, library: str, vector: Vectors, generation: tuple[str, int] | None
     ) -> Retrieval | Refusal:
+        def search(source: Searchable) -> Retrieval:
+            return retrieve(
+                source,
+                text,
+                library=library,
+                embedder=self.embedder,
+                query_vector=vector,
+                term_counts=self._term_counts,
+            )
+
         try:
+            source = self._searchable(generation)
             try:
-                source = self._searchable(generation)
-                return retrieve(
-                    source,
-                    text,
-                    library=library,
-                    embedder=self.embedder,
-                    query_vector=vector,
-                    term_counts=self._term_counts,
-                )
+                return search(source)
             except (OSError, ValueError) as exc:  # the index failed: the store still answers
                 if source is self.store:
                     raise
                 log.warning("Search index failed, the store searched instead: %s", exc)
-                return retrieve(
-                    self.store,
-                    text,
-                    library=library,
-                    embedder=self.embedder,
-                    query_vector=vector,
-                    term_counts=self._term_counts,
-                )
+                return search(self.store)
         except LibraryUnavailable as exc:
             return Refusal("library_unavailable", f"the Library cannot be searched: {exc.message}")
 
