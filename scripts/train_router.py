@@ -235,7 +235,7 @@ def out_of_fold(
     return scores, gains
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", type=Path, help="folder with the routing *.jsonl files")
     parser.add_argument("--out", type=Path, help="where to write the trained model")
@@ -261,75 +261,102 @@ def main() -> None:
         default="insample",
         help="standardize each member's gain by its in-sample spread, or add the raw gains",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def evaluate(data: Data, args: argparse.Namespace) -> tuple[dict[str, object], Array | None]:
+    """Even-half CV (and, unless --cv-only, the odd half and k-fold CV of everything).
+
+    Returns the figures for the model's metadata and the k-fold out-of-fold scores when made.
+    """
+    everything = np.arange(len(data.ids))
+    results: dict[str, object] = {}
+    half = np.array([zlib.crc32(i.encode()) % 2 for i in data.ids])
+    even, odd = everything[half == 0], everything[half == 1]
+    weight = tuple(args.length_weight)
+    even_oof, _ = out_of_fold(data, even, args.folds, args)
+    report(data, even, even_oof, "CV even half, learned")
+    report(data, even, data.dense[:, WORDS], "even half, length (words)")
+    if args.cv_only:
+        for plain in np.linspace(0.0, 1.0, 11):
+            for choice in np.linspace(0.0, 0.5, 6):
+                share = (round(plain, 1), round(choice, 1))
+                scores = blended(data, even, even_oof, even, even_oof, share)
+                report(data, even, scores, f"CV even half, length {share}")
+    scores = blended(data, even, even_oof, even, even_oof, weight)
+    results["cv_even_half"] = report(data, even, scores, f"CV even half, length {weight}")
+    if args.cv_only:
+        return results, None
+    scores = np.full(len(data.ids), np.nan)
+    scores[odd] = fit(data, even, args).score(data, odd)
+    scores = blended(data, odd, scores, even, even_oof, weight)
+    results["held_out_odd_half"] = report(data, odd, scores, "train even, test odd")
+    oof = out_of_fold(data, everything, args.folds, args)[0]
+    scores = blended(data, everything, oof, everything, oof, weight)
+    results["cv_all"] = report(data, everything, scores, f"{args.folds}-fold CV, all")
+    return results, oof
+
+
+def write_model(
+    data: Data,
+    args: argparse.Namespace,
+    embedder: Embedder,
+    results: dict[str, object],
+    oof: Array | None,
+) -> None:
+    """Train on every prompt and save the router, percentiles from out-of-fold scores."""
+    everything = np.arange(len(data.ids))
+    if oof is None:
+        oof = out_of_fold(data, everything, args.folds, args)[0]
+    model = fit(data, everything, args)
+    metadata: dict[str, object] = {
+        "examples": len(data.ids),
+        "sources": data.families,
+        "target": "P(strong right) - P(weak right), two members blended",
+        "strong": STRONG_MODEL,
+        "weak": WEAK_MODEL,
+        "l2_hashed": args.l2_hashed,
+        "l2_dense": args.l2_dense,
+        "cues": list(CUE_NAMES),
+        "embedding": embedder.fingerprint,
+        "blend": args.blend,
+        "length_weight": list(args.length_weight),
+        "length_feature": "log(1 + words); weight [without, with] >= 2 answer options; 0 with hard cues",
+        "percentiles_from": f"{args.folds}-fold out-of-fold scores",
+        **results,
+    }
+    dense_rows = model.dense.weights.shape[0]
+    weights = np.zeros((DIMENSIONS + dense_rows, 4))
+    weights[:DIMENSIONS, :2] = model.hashed.weights
+    weights[DIMENSIONS:, 2:] = model.dense.weights
+    router = RouterModel(
+        weights.astype(np.float32),
+        np.concatenate([model.hashed.bias, model.dense.bias]).astype(np.float32),
+        model.mean.astype(np.float32),
+        model.scale.astype(np.float32),
+        model.blend_mean.astype(np.float32),
+        model.blend_scale.astype(np.float32),
+        np.quantile(oof, np.linspace(0.0, 1.0, QUANTILES)).astype(np.float32),
+        metadata,
+        embedder,
+        np.quantile(data.dense[:, WORDS], np.linspace(0.0, 1.0, QUANTILES)).astype(np.float32),
+        np.array(args.length_weight, dtype=np.float32),
+    )
+    router.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+
+
+def main() -> None:
+    args = _arguments()
     started = time.perf_counter()
     embedder = Embedder()
     data = load(args.data, embedder)
-    everything = np.arange(len(data.ids))
     results: dict[str, object] = {}
     oof: Array | None = None
     if args.evaluate:
-        half = np.array([zlib.crc32(i.encode()) % 2 for i in data.ids])
-        even, odd = everything[half == 0], everything[half == 1]
-        weight = tuple(args.length_weight)
-        even_oof, _ = out_of_fold(data, even, args.folds, args)
-        report(data, even, even_oof, "CV even half, learned")
-        report(data, even, data.dense[:, WORDS], "even half, length (words)")
-        if args.cv_only:
-            for plain in np.linspace(0.0, 1.0, 11):
-                for choice in np.linspace(0.0, 0.5, 6):
-                    share = (round(plain, 1), round(choice, 1))
-                    scores = blended(data, even, even_oof, even, even_oof, share)
-                    report(data, even, scores, f"CV even half, length {share}")
-        scores = blended(data, even, even_oof, even, even_oof, weight)
-        results["cv_even_half"] = report(data, even, scores, f"CV even half, length {weight}")
-        if not args.cv_only:
-            scores = np.full(len(data.ids), np.nan)
-            scores[odd] = fit(data, even, args).score(data, odd)
-            scores = blended(data, odd, scores, even, even_oof, weight)
-            results["held_out_odd_half"] = report(data, odd, scores, "train even, test odd")
-            oof = out_of_fold(data, everything, args.folds, args)[0]
-            scores = blended(data, everything, oof, everything, oof, weight)
-            results["cv_all"] = report(data, everything, scores, f"{args.folds}-fold CV, all")
+        results, oof = evaluate(data, args)
     if args.out:
-        if oof is None:
-            oof = out_of_fold(data, everything, args.folds, args)[0]
-        model = fit(data, everything, args)
-        metadata: dict[str, object] = {
-            "examples": len(data.ids),
-            "sources": data.families,
-            "target": "P(strong right) - P(weak right), two members blended",
-            "strong": STRONG_MODEL,
-            "weak": WEAK_MODEL,
-            "l2_hashed": args.l2_hashed,
-            "l2_dense": args.l2_dense,
-            "cues": list(CUE_NAMES),
-            "embedding": embedder.fingerprint,
-            "blend": args.blend,
-            "length_weight": list(args.length_weight),
-            "length_feature": "log(1 + words); weight [without, with] >= 2 answer options; 0 with hard cues",
-            "percentiles_from": f"{args.folds}-fold out-of-fold scores",
-            **results,
-        }
-        dense_rows = model.dense.weights.shape[0]
-        weights = np.zeros((DIMENSIONS + dense_rows, 4))
-        weights[:DIMENSIONS, :2] = model.hashed.weights
-        weights[DIMENSIONS:, 2:] = model.dense.weights
-        router = RouterModel(
-            weights.astype(np.float32),
-            np.concatenate([model.hashed.bias, model.dense.bias]).astype(np.float32),
-            model.mean.astype(np.float32),
-            model.scale.astype(np.float32),
-            model.blend_mean.astype(np.float32),
-            model.blend_scale.astype(np.float32),
-            np.quantile(oof, np.linspace(0.0, 1.0, QUANTILES)).astype(np.float32),
-            metadata,
-            embedder,
-            np.quantile(data.dense[:, WORDS], np.linspace(0.0, 1.0, QUANTILES)).astype(np.float32),
-            np.array(args.length_weight, dtype=np.float32),
-        )
-        router.save(args.out)
-        print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+        write_model(data, args, embedder, results, oof)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

@@ -100,6 +100,40 @@ def cue_features(text: str) -> Vector:
     )
 
 
+def _shapes_agree(
+    weights: npt.NDArray[np.float32],
+    bias: npt.NDArray[np.float32],
+    dense_scaling: tuple[Vector, Vector],
+    blend_scaling: tuple[Vector, Vector],
+    quantiles: Vector,
+) -> bool:
+    """Whether a router file's arrays fit together.
+
+    Rows past DIMENSIONS weigh the standardized embedding, then the cues; columns come in
+    (strong, weak) pairs, one pair per member.
+    """
+    dense = weights.shape[0] - DIMENSIONS
+    members = weights.shape[1] // 2 if weights.ndim == 2 else 0
+    return (
+        weights.ndim == 2
+        and members >= 1
+        and weights.shape[1] == 2 * members
+        and dense > len(CUE_NAMES)
+        and bias.shape == (2 * members,)
+        and all(v.shape == (members,) for v in blend_scaling)
+        and all(v.shape == (dense,) for v in dense_scaling)
+        and quantiles.ndim == 1
+        and len(quantiles) >= 2
+    )
+
+
+def _length_table_fits(length_quantiles: Vector | None, length_weight: Vector | None) -> bool:
+    """Whether the optional length blend (absent in older files) is well formed."""
+    return (
+        length_quantiles is None or (length_quantiles.ndim == 1 and len(length_quantiles) >= 2)
+    ) and (length_weight is None or length_weight.shape == (2,))
+
+
 class RouterModel:
     """Scores a draft by how much a stronger model is expected to help; loaded once."""
 
@@ -117,28 +151,10 @@ class RouterModel:
         length_quantiles: Vector | None = None,
         length_weight: Vector | None = None,
     ) -> None:
-        # Rows past DIMENSIONS weigh the standardized embedding, then the cues; columns come in
-        # (strong, weak) pairs, one pair per member.
         dense = weights.shape[0] - DIMENSIONS
-        members = weights.shape[1] // 2
-        if (
-            weights.ndim != 2
-            or members < 1
-            or weights.shape[1] != 2 * members
-            or dense <= len(CUE_NAMES)
-            or bias.shape != (2 * members,)
-            or blend_mean.shape != (members,)
-            or blend_scale.shape != (members,)
-            or dense_mean.shape != (dense,)
-            or dense_scale.shape != (dense,)
-            or quantiles.ndim != 1
-            or len(quantiles) < 2
-            or (
-                length_quantiles is not None
-                and (length_quantiles.ndim != 1 or len(length_quantiles) < 2)
-            )
-            or (length_weight is not None and length_weight.shape != (2,))
-        ):
+        if not _shapes_agree(
+            weights, bias, (dense_mean, dense_scale), (blend_mean, blend_scale), quantiles
+        ) or not _length_table_fits(length_quantiles, length_weight):
             raise RouterModelInvalid(
                 f"router model has weights {weights.shape}, expected ({DIMENSIONS}+d, 2k) with "
                 "matching scales; rebuild it with `make router-model`"
