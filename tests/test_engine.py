@@ -164,3 +164,37 @@ def test_the_cache_can_be_turned_off(
     pg.precompute("hello there")
     assert "cache" not in pg.precompute("hello there").timings_ms
     pg.close()
+
+
+def test_one_word_draft_is_not_grounded_until_a_second_word_arrives(
+    settings: Settings,
+    classifier: IntentClassifier,
+    catalog: ModelCatalog,
+    tokenizer: Tokenizer,
+    tmp_path: Path,
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "rollouts.md").write_text(
+        "# Kubernetes rollouts\n\nWe roll out with kubectl rollout restart and watch the "
+        "rollout status until every pod is ready; a failed rollout is undone with "
+        "kubectl rollout undo.\n"
+    )
+    for minimum, one_word_grounded in ((2, False), (1, True)):
+        configured = settings.model_copy(
+            update={
+                "grounding_min_terms": minimum,
+                "database_url": f"sqlite:///{tmp_path / f'min{minimum}.db'}",
+            }
+        )
+        pg = PromptGen(configured, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
+        try:
+            assert not pg.ingest([notes]).failed
+            one = pg.precompute("kubectl").to_dict()
+            assert one["grounded"] is one_word_grounded
+            if not one_word_grounded:
+                assert one["refusal"]["code"] == "too_few_terms"
+                assert one["optimized_prompt"] is None and one["confidence"] == 0.0
+            assert pg.precompute("kubectl rollout undo").grounded
+        finally:
+            pg.close()

@@ -98,3 +98,36 @@ def test_ungrounded_draft_is_refused_and_grounded_one_is_not() -> None:
     assert not refused.is_grounded and refused.refusal is not None
     assert refused.refusal.code == "no_grounding" and refused.context == ()
     assert refused.confidence < 0.62 <= grounded.confidence
+
+
+def test_one_word_drafts_are_refused_whatever_their_passages_score() -> None:
+    # Fully covered and far ahead of the rest: grounded if one word were enough.
+    hits = (_hit(1.0, 9.0),)
+    one = Retrieval(hits, ("hi",), 10, idf_total=2.0)
+    assert _decide(one, threshold=0.1).is_grounded  # no minimum: the model alone decides
+    g = decide(
+        one,
+        model=GroundingModel(),
+        threshold=0.1,
+        max_passages=3,
+        max_tokens=1000,
+        count_tokens=lambda t: len(t.split()),
+        min_terms=2,
+    )
+    assert not g.is_grounded and g.context == () and g.confidence == 0.0
+    assert g.refusal is not None and g.refusal.code == "too_few_terms"
+    assert (
+        g.refusal.reason.startswith("one searchable word cannot")
+        and "keep typing" in g.refusal.reason
+    )
+    two = Retrieval(hits, ("hi", "there"), 10, idf_total=4.0)
+    g = decide(
+        two,
+        model=GroundingModel(),
+        threshold=0.1,
+        max_passages=3,
+        max_tokens=1000,
+        count_tokens=lambda t: len(t.split()),
+        min_terms=2,
+    )
+    assert g.is_grounded

@@ -154,6 +154,7 @@ class PromptGen:
             max_passages=max_context or self.settings.context_k,
             max_tokens=self.settings.max_context_tokens,
             count_tokens=self.count_tokens,
+            min_terms=self.settings.grounding_min_terms,
         )
 
     def count_tokens(self, text: str) -> int:

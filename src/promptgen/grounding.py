@@ -65,6 +65,10 @@ class GroundingModel:
         return 1.0 / (1.0 + math.exp(-z))
 
 
+def _count_words(n: int) -> str:
+    return "one searchable word" if n == 1 else f"{n} searchable words"
+
+
 def _refuse(code: str, reason: str, *, confidence: float, threshold: float) -> Grounding:
     return Grounding(False, confidence, (), Refusal(code, reason), threshold)
 
@@ -77,8 +81,14 @@ def decide(
     max_passages: int,
     max_tokens: int,
     count_tokens: Callable[[str], int],
+    min_terms: int = 1,
 ) -> Grounding:
-    """Grounded with the passages above ``threshold`` (within the token budget), or a refusal."""
+    """Grounded with the passages above ``threshold`` (within the token budget), or a refusal.
+
+    A draft with fewer than ``min_terms`` distinct searchable words is refused whatever its
+    passages score: one word ("hi", "ok", "fix") is covered in full by any passage that holds
+    it, so the model, fitted on whole questions, would call it grounded with near certainty.
+    """
     if retrieval.library_chunks == 0:
         return _refuse(
             "empty_library",
@@ -90,6 +100,15 @@ def decide(
         return _refuse(
             "no_query_terms",
             "the draft has no searchable words yet",
+            confidence=0.0,
+            threshold=threshold,
+        )
+    if len(set(retrieval.terms)) < min_terms:
+        # The count, not the words: terms are stemmed ("tantivy" -> "tantivi"), not what was typed.
+        return _refuse(
+            "too_few_terms",
+            f"{_count_words(len(set(retrieval.terms)))} cannot ground a draft, "
+            f"{min_terms} are needed: keep typing",
             confidence=0.0,
             threshold=threshold,
         )

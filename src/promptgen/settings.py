@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     grounding_threshold: float = Field(
         0.62, ge=0.0, le=1.0, description="Grounding probability below which PromptGen refuses."
     )
+    grounding_min_terms: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="Fewest distinct searchable words a draft needs before it can be grounded.",
+    )
     context_k: int = Field(5, ge=1, le=50, description="Most passages inserted as context.")
     max_context_tokens: int = Field(1200, ge=50, le=100_000, description="Context token budget.")
     catalog_path: Path | None = Field(
