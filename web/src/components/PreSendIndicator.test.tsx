@@ -47,6 +47,20 @@ describe("PreSendIndicator", () => {
     expect(screen.getByTestId("indicator-model").textContent).toBe("example-small");
   });
 
+  it("words a too-short draft as a wait, not a refusal", () => {
+    const result = refusedResult("hi");
+    const refusal = {
+      code: "too_few_terms",
+      reason: "one searchable word cannot ground a draft, 2 are needed: keep typing",
+    };
+    render(<PreSendIndicator status="ready" result={{ ...result, confidence: 0, refusal }} />);
+    const shown = screen.getByTestId("indicator-refusal");
+    expect(shown.textContent).toBe(
+      "Not yet grounded: one searchable word cannot ground a draft, 2 are needed: keep typing",
+    );
+    expect(shown.getAttribute("data-refusal-code")).toBe("too_few_terms");
+  });
+
   it("marks estimated token counts", () => {
     const result = makeResult("x");
     render(

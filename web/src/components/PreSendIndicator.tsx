@@ -12,6 +12,8 @@ export interface PreSendIndicatorProps {
 }
 
 const MAX_SUGGESTIONS = 3;
+// Refusals that only mean the draft is too short to judge yet: worded as a wait, not a verdict.
+const WAITING_CODES = new Set(["no_query_terms", "too_few_terms"]);
 
 export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
   if (status === "idle" || status === "disabled") return null;
@@ -77,7 +79,8 @@ export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
             data-testid="indicator-refusal"
             data-refusal-code={refusal?.code ?? "not_grounded"}
           >
-            Refused: {refusal?.reason ?? "no supporting sources"}
+            {refusal && WAITING_CODES.has(refusal.code) ? "Not yet grounded" : "Refused"}:{" "}
+            {refusal?.reason ?? "no supporting sources"}
           </span>
         )}
         <span
