@@ -33,6 +33,16 @@ def test_ingest_counts_and_reingest_is_a_no_op(engine: PromptGen, notes: Path) -
     assert stats.documents == 5 and stats.last_ingest is not None
 
 
+def test_new_term_rules_reindex_unchanged_files(
+    engine: PromptGen, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.ingest([notes])
+    monkeypatch.setattr("promptgen.library.ingest.TERMS_VERSION", 999)
+    again = engine.ingest([notes])
+    assert (again.added, again.updated, again.unchanged) == (0, 5, 0)
+    assert engine.ingest([notes]).unchanged == 5
+
+
 def test_changed_file_replaces_its_chunks(engine: PromptGen, notes: Path) -> None:
     engine.ingest([notes])
     (notes / "oncall.txt").write_text(

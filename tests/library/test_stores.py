@@ -386,3 +386,34 @@ def test_redacted_hides_passwords() -> None:
         redacted("postgresql://h/db?user=u&password=pw") == "postgresql://h/db?user=u&password=***"
     )
     assert redacted("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_cjk_text_is_indexed_as_character_bigrams() -> None:
+    assert query_terms("部署应用") == ["部署", "署应", "应用"]
+    assert query_terms("部") == ["部"]
+    assert query_terms("Deploy 服务 quickly") == ["deploy", "服务", "quick"]
+    # A clause longer than the longest term used to be dropped whole.
+    assert (
+        len(query_terms("把应用程序部署到生产环境之前先在预发布环境运行全部测试然后切换流量")) > 20
+    )
+
+
+def test_chinese_and_japanese_documents_are_found(engine: PromptGen, tmp_path: Path) -> None:
+    folder = tmp_path / "cjk"
+    folder.mkdir()
+    (folder / "deploy-zh.md").write_text(
+        "# 部署流程\n\n把应用程序部署到生产环境之前，先在预发布环境运行全部测试，"
+        "然后用蓝绿发布切换流量。\n",
+        encoding="utf-8",
+    )
+    (folder / "oncall-ja.md").write_text(
+        "# オンコール\n\n障害が起きたら、まずダッシュボードでエラー率を確認し、"
+        "担当者に連絡してください。\n",
+        encoding="utf-8",
+    )
+    (folder / "kafka.md").write_text("# Kafka retention\n\nTopics keep messages for seven days.\n")
+    assert not engine.ingest([folder]).failed
+    assert engine.search("如何部署到生产环境")[0].source.endswith("deploy-zh.md")
+    assert engine.search("エラー率の確認")[0].source.endswith("oncall-ja.md")
+    result = engine.precompute("应用程序部署到生产环境之前要做什么？")
+    assert result.grounded and result.grounding.context[0].source.endswith("deploy-zh.md")

@@ -16,7 +16,7 @@ from promptgen.embed.embedder import Embedder
 from promptgen.library.chunking import chunk_text
 from promptgen.library.parsers import SUPPORTED_SUFFIXES, ParsedDocument, ParseError, parse_file
 from promptgen.library.store import ChunkRecord, DocumentRecord, IngestPlan, LibraryStore
-from promptgen.library.terms import terms
+from promptgen.library.terms import TERMS_VERSION, terms
 
 Progress = Callable[[Path], None]
 # Texts → one vector blob each (see promptgen.embed); None stores no vectors.
@@ -81,7 +81,7 @@ def display_source(path: Path) -> str:
 
 def content_hash(doc: ParsedDocument) -> str:
     """SHA-256 over a document's title and sections: equal hashes mean nothing to re-index."""
-    digest = hashlib.sha256(doc.title.encode())
+    digest = hashlib.sha256(f"terms v{TERMS_VERSION}\x1d{doc.title}".encode())
     for section in doc.sections:
         digest.update(b"\x1e" + section.heading.encode() + b"\x1f" + section.text.encode())
     return digest.hexdigest()

@@ -175,6 +175,13 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# Chinese and Japanese are written without spaces, so a "word" would be a whole clause (often
+# over MAX_TERM_CHARS, and then dropped). Runs of Han, kana and Hangul become overlapping
+# character bigrams instead, as Lucene's CJK analyzer does: "部署应用" -> 部署 署应 应用.
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+# Part of every document's content hash (library/ingest.py): when the terms a text yields change,
+# re-ingesting a folder re-indexes its documents instead of calling them unchanged.
+TERMS_VERSION = 2
 _STEMMER = Stemmer.Stemmer("english")
 MAX_TERM_CHARS = 40
 
@@ -192,9 +199,22 @@ def _term(word: str) -> str | None:
     return str(_STEMMER.stemWord(word.split("'")[0]))
 
 
+def _bigrams(run: re.Match[str]) -> str:
+    chars = run.group()
+    if len(chars) == 1:
+        return f" {chars} "
+    return " " + " ".join(chars[i : i + 2] for i in range(len(chars) - 1)) + " "
+
+
 def terms(text: str) -> list[str]:
-    """Index terms of ``text`` in order: stemmed, lowercase, stopwords and overlong tokens removed."""
-    words = _WORD.findall(text.lower())
+    """Index terms of ``text`` in order: stemmed, lowercase, stopwords and overlong tokens removed.
+
+    Runs of CJK characters give their overlapping character bigrams.
+    """
+    lowered = text.lower()
+    if _CJK_RUN.search(lowered):
+        lowered = _CJK_RUN.sub(_bigrams, lowered)
+    words = _WORD.findall(lowered)
     cache = _TERM_CACHE
     try:
         found = list(map(cache.__getitem__, words))
