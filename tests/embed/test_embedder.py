@@ -19,6 +19,8 @@ TEXTS = [
     "",
     "   ",
     " ".join(f"word{i}" for i in range(700)),
+    # A pasted 22,000-character draft: read up to MAX_CHARS, the same ids as tokenizing it all.
+    "ERROR 2026-11-26T23:59:01Z billing-worker retry=3 payment_id=pi_3QxZ failed: timeout. " * 250,
 ]
 
 

@@ -18,6 +18,10 @@ from promptgen.errors import PromptGenError
 
 # Tokens per text: enough for a chunk (~260 words); keeps long drafts cheap.
 MAX_TOKENS = 512
+# Characters read per text: the first MAX_TOKENS tokens lie well inside them (a token would have
+# to average over 16 characters), so a pasted 20,000-character draft is not tokenized in full
+# for 512 tokens (7 ms -> 3 ms on 18,000 characters, the same vector).
+MAX_CHARS = MAX_TOKENS * 16
 Vectors = npt.NDArray[np.float32]
 # The table: float16 rows as shipped, memory-mapped when the package is on disk (float32 in
 # an ingest worker, see Embedder.for_bulk).
@@ -104,6 +108,7 @@ class Embedder:
         In a large batch most words repeat, so each distinct word is tokenized once and the
         texts are reassembled from their words' ids: the same ids at a fraction of the cost.
         """
+        texts = [text[:MAX_CHARS] for text in texts]
         if len(texts) < WORD_CACHE_MIN_BATCH:
             encoded = self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)
             return [e.ids[:MAX_TOKENS] for e in encoded]
