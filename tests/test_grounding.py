@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 from promptgen.grounding import GroundingModel, decide
 from promptgen.retrieve import Retrieval
-from promptgen.types import Hit
+from promptgen.types import REFUSAL_CODES, Hit
 
 
 def _hit(coverage: float, bm25: float, text: str = "passage") -> Hit:
@@ -131,3 +134,21 @@ def test_one_word_drafts_are_refused_whatever_their_passages_score() -> None:
         min_terms=2,
     )
     assert g.is_grounded
+
+
+def test_every_refusal_code_in_the_source_is_listed() -> None:
+    # The metrics pre-create one series per listed code and docs/grounding.md explains each:
+    # a code given anywhere in the source must be in REFUSAL_CODES.
+    given: set[str] = set()
+    for path in (Path(__file__).parents[1] / "src" / "promptgen").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None))
+                in ("_refuse", "Refusal")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                given.add(node.args[0].value)
+    assert {"no_grounding", "too_few_terms", "library_unavailable"} <= given
+    assert given <= set(REFUSAL_CODES)

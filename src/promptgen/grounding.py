@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from promptgen import grounding_params
+from promptgen.library.terms import searchable_words
 from promptgen.retrieve import Retrieval
 from promptgen.types import Grounding, Hit, Refusal
 
@@ -103,12 +104,12 @@ def decide(
             confidence=0.0,
             threshold=threshold,
         )
-    if len(set(retrieval.terms)) < min_terms:
+    words = searchable_words(set(retrieval.terms))
+    if words < min_terms:
         # The count, not the words: terms are stemmed ("tantivy" -> "tantivi"), not what was typed.
         return _refuse(
             "too_few_terms",
-            f"{_count_words(len(set(retrieval.terms)))} cannot ground a draft, "
-            f"{min_terms} are needed: keep typing",
+            f"{_count_words(words)} cannot ground a draft, {min_terms} are needed: keep typing",
             confidence=0.0,
             threshold=threshold,
         )

@@ -41,6 +41,16 @@ class Hit:
     similarity: float = 0.0
 
 
+# Every Refusal.code PromptGen gives (docs/grounding.md explains each); the metrics label by them.
+REFUSAL_CODES = (
+    "no_grounding",
+    "empty_library",
+    "no_query_terms",
+    "too_few_terms",
+    "library_unavailable",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Refusal:
     """Why the Refusal Contract declined to optimize: a stable code and a human reason."""

@@ -19,8 +19,11 @@ TEXTS = [
     "",
     "   ",
     " ".join(f"word{i}" for i in range(700)),
-    # A pasted 22,000-character draft: read up to MAX_CHARS, the same ids as tokenizing it all.
+    # Long drafts: read up to MAX_CHARS when that fills MAX_TOKENS, else whole; the same ids.
     "ERROR 2026-11-26T23:59:01Z billing-worker retry=3 payment_id=pi_3QxZ failed: timeout. " * 250,
+    " " * 9000 + "which grounding threshold does PromptGen use?",
+    "\n" * 9000 + "which grounding threshold?",
+    " ".join(["deadbeef" * 20] * 100) + " what is this hash",
 ]
 
 

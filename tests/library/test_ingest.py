@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from promptgen import PromptGen
 from promptgen.errors import LibraryUnavailable
 from promptgen.library.sqlite import SQLiteStore
+from promptgen.library.terms import TERMS_VERSION, terms
 
 
 def _chunks(store: SQLiteStore) -> list[tuple[str, str]]:
@@ -41,6 +43,21 @@ def test_new_term_rules_reindex_unchanged_files(
     again = engine.ingest([notes])
     assert (again.added, again.updated, again.unchanged) == (0, 5, 0)
     assert engine.ingest([notes]).unchanged == 5
+
+
+TERMS_SAMPLE = (
+    "Deploying the Kafka rollout's caches: naïve café, ＡＰＩ keys, x² ﬁne; "
+    "部署应用 様々な方法 ﾃﾞｰﾀ 배포 절차 か\u3099くせい"
+)
+
+
+def test_terms_version_is_bumped_when_the_terms_change() -> None:
+    # Stored chunks keep the terms of the rules they were ingested with; the version in the
+    # content hash is what makes a re-ingest re-index them, so it must move with the rules.
+    digest = hashlib.sha256(" ".join(terms(TERMS_SAMPLE)).encode()).hexdigest()[:16]
+    assert (TERMS_VERSION, digest) == (2, "21f16474b8ffb057"), (
+        "terms() gives other terms now: bump TERMS_VERSION in library/terms.py and update the pin"
+    )
 
 
 def test_changed_file_replaces_its_chunks(engine: PromptGen, notes: Path) -> None:

@@ -27,7 +27,7 @@ from promptgen.library.parsers import parse_file
 from promptgen.library.postgres import PostgresStore, redacted, ts_query
 from promptgen.library.sqlite import SQLiteStore
 from promptgen.library.store import LibraryStore
-from promptgen.library.terms import query_terms
+from promptgen.library.terms import query_terms, searchable_words
 from tests.conftest import REPO
 from tests.serving import free_port
 
@@ -396,9 +396,56 @@ def test_cjk_text_is_indexed_as_character_bigrams() -> None:
     assert (
         len(query_terms("把应用程序部署到生产环境之前先在预发布环境运行全部测试然后切换流量")) > 20
     )
+    # Iteration marks stay in their word; the middle dot separates words.
+    assert query_terms("様々な方法") == ["様々", "々な", "な方", "方法"]
+    assert query_terms("コンピュータ・サイエンス")[4:6] == ["ータ", "サイ"]
+    # NFKC: decomposed kana, half-width katakana and full-width Latin match their usual forms.
+    assert query_terms("か\u3099くせい") == query_terms("がくせい") == ["がく", "くせ", "せい"]
+    assert query_terms("ﾃﾞｰﾀ") == query_terms("データ")
+    assert query_terms("ＡＰＩ key") == ["api", "key"]
 
 
-def test_chinese_and_japanese_documents_are_found(engine: PromptGen, tmp_path: Path) -> None:
+def test_a_long_cjk_draft_keeps_its_end() -> None:
+    # 64 words' worth of terms: a CJK bigram is a third of a word, so the question at the end
+    # of a ~100-character Chinese draft is still searched (it was cut after 64 bigrams).
+    preamble = (
+        "我们团队在上个季度完成了支付系统的重构工作，包括数据库迁移、接口改造和监控告警的完善。"
+    )
+    kept = query_terms(preamble + "请问蓝绿发布切换流量之前要先做什么？", limit=64)
+    assert "蓝绿" in kept and "流量" in kept
+    english = " ".join(f"word{i}" for i in range(100))
+    assert len(query_terms(english, limit=64)) == 64
+
+
+def test_searchable_words_count_cjk_by_characters() -> None:
+    def words(text: str) -> int:
+        return searchable_words(set(query_terms(text, limit=64)))
+
+    assert words("kubectl rollout") == 2 and words("fix fixes fixing") == 1
+    assert words("生产环境") == 1 and words("こんにちは") == 1  # one word, not 3 or 4 bigrams
+    assert words("如何部署到生产环境") == 3 and words("배포 절차") == 2
+    assert words("kubectl 部署流程") == 2
+
+
+@pytest.mark.parametrize("search_index", ["tantivy", "store"])
+def test_chinese_and_japanese_documents_are_found(
+    store: LibraryStore,
+    settings: Settings,
+    classifier: IntentClassifier,
+    catalog: ModelCatalog,
+    tokenizer: Tokenizer,
+    tmp_path: Path,
+    search_index: str,
+) -> None:
+    # "store": FTS5 or PostgreSQL full-text search itself matches the bigrams.
+    engine = PromptGen(
+        settings.model_copy(update={"search_index": search_index}),
+        store=store,
+        classifier=classifier,
+        catalog=catalog,
+        tokenizer=tokenizer,
+    )
+    assert (engine.index is None) is (search_index == "store")
     folder = tmp_path / "cjk"
     folder.mkdir()
     (folder / "deploy-zh.md").write_text(
@@ -417,3 +464,5 @@ def test_chinese_and_japanese_documents_are_found(engine: PromptGen, tmp_path: P
     assert engine.search("エラー率の確認")[0].source.endswith("oncall-ja.md")
     result = engine.precompute("应用程序部署到生产环境之前要做什么？")
     assert result.grounded and result.grounding.context[0].source.endswith("deploy-zh.md")
+    short = engine.precompute("生产环境").grounding.refusal
+    assert short is not None and short.code == "too_few_terms"  # one word, however many bigrams

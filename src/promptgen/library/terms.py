@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 
 import Stemmer
 
@@ -176,11 +178,19 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 # Chinese and Japanese are written without spaces, so a "word" would be a whole clause (often
-# over MAX_TERM_CHARS, and then dropped). Runs of Han, kana and Hangul become overlapping
-# character bigrams instead, as Lucene's CJK analyzer does: "部署应用" -> 部署 署应 应用.
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-# Part of every document's content hash (library/ingest.py): when the terms a text yields change,
-# re-ingesting a folder re-indexes its documents instead of calling them unchanged.
+# over MAX_TERM_CHARS, and then dropped). Runs of these characters become overlapping character
+# bigrams instead, as Lucene's CJK analyzer does: "部署应用" -> 部署 署应 应用. The runs: the
+# iteration and ideographic marks 々〆〇, hiragana, katakana (not the middle dot ・ or the sound
+# marks, which separate or decorate words), CJK ideographs, Hangul syllables. Non-ASCII text is
+# NFKC-normalized first (as Lucene's CJK width filter does): half-width katakana and full-width
+# Latin fold to their usual forms, and decomposed kana and Hangul are composed.
+_CJK_RUN = re.compile(
+    "[\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+)
+# When drafts are measured in words (query_terms' limit, the grounding rule's minimum), CJK
+# characters count this many to a word: Chinese and Japanese words run two to three characters.
+CJK_WORD_CHARS = 3
 TERMS_VERSION = 2
 _STEMMER = Stemmer.Stemmer("english")
 MAX_TERM_CHARS = 40
@@ -211,9 +221,12 @@ def terms(text: str) -> list[str]:
 
     Runs of CJK characters give their overlapping character bigrams.
     """
-    lowered = text.lower()
-    if _CJK_RUN.search(lowered):
-        lowered = _CJK_RUN.sub(_bigrams, lowered)
+    if text.isascii():  # most text: no normalization or CJK scan (a quarter of the time)
+        lowered = text.lower()
+    else:
+        lowered = unicodedata.normalize("NFKC", text).lower()
+        if _CJK_RUN.search(lowered):
+            lowered = _CJK_RUN.sub(_bigrams, lowered)
     words = _WORD.findall(lowered)
     cache = _TERM_CACHE
     try:
@@ -228,11 +241,52 @@ def terms(text: str) -> list[str]:
     return [term for term in found if term is not None]
 
 
+def _is_cjk(term: str) -> bool:
+    """Whether ``term`` is a CJK bigram or single character (terms never mix the two)."""
+    return not term.isascii() and _CJK_RUN.match(term) is not None
+
+
 def query_terms(text: str, *, limit: int = 32) -> list[str]:
-    """Distinct query terms of ``text`` in first-seen order, at most ``limit`` of them."""
+    """Distinct query terms of ``text`` in first-seen order, up to ``limit`` words' worth.
+
+    A CJK bigram is 1/CJK_WORD_CHARS of a word, so a Chinese draft keeps as much of its text as
+    an English one (64 words: about 190 characters, not the first 64).
+    """
     seen: dict[str, None] = {}
+    budget = limit * CJK_WORD_CHARS
     for term in terms(text):
-        seen.setdefault(term, None)
-        if len(seen) >= limit:
+        if term in seen:
+            continue
+        seen[term] = None
+        budget -= 1 if _is_cjk(term) else CJK_WORD_CHARS
+        if budget <= 0:
             break
     return list(seen)
+
+
+def searchable_words(distinct_terms: Iterable[str]) -> int:
+    """How many words ``distinct_terms`` stand for: one per term, and for CJK text one per
+    CJK_WORD_CHARS characters of each run (at least one), so "生产环境" is one word, not three
+    bigrams, and Korean "배포 절차" is two. Runs are rebuilt by joining bigrams that share a
+    character."""
+    words = 0
+    parent: dict[str, str] = {}
+
+    def root(char: str) -> str:
+        while parent[char] != char:
+            parent[char] = parent[parent[char]]
+            char = parent[char]
+        return char
+
+    for term in distinct_terms:
+        if not _is_cjk(term):
+            words += 1
+            continue
+        for char in term:
+            parent.setdefault(char, char)
+        if len(term) == 2:
+            parent[root(term[0])] = root(term[1])
+    runs: dict[str, int] = {}
+    for char in parent:
+        runs[root(char)] = runs.get(root(char), 0) + 1
+    return words + sum(max(1, size // CJK_WORD_CHARS) for size in runs.values())

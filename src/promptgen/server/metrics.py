@@ -13,19 +13,12 @@ from prometheus_client import (
     multiprocess,
 )
 
-from promptgen.types import INTENT_LABELS
+from promptgen.types import INTENT_LABELS, REFUSAL_CODES
 
 # Buckets that resolve 1 ms … 1 s (the spec's targets are 300 / 800 ms; ours are far lower).
 LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 2.5)
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 OUTCOMES = ("grounded", "refused", "error")
-REFUSAL_CODES = (
-    "no_grounding",
-    "empty_library",
-    "no_query_terms",
-    "too_few_terms",
-    "library_unavailable",
-)
 ERROR_CODES = ("internal", "promptgen_unavailable", "library_unavailable")
 
 
