@@ -95,6 +95,10 @@ def test_typing_shows_grounded_and_refused_states_and_sends(
         expect(page.get_by_test_id("indicator-refusal")).to_contain_text("threshold")
         _shot(page, "refused.png", tmp_path)
 
+        box.fill("tantivy")  # one word: not judged yet, worded as a wait
+        expect(indicator).to_have_attribute("data-state", "waiting")
+        expect(page.get_by_test_id("indicator-refusal")).to_contain_text("keep typing")
+
         box.fill("library integration context")
         expect(indicator).to_have_attribute("data-state", "grounded")
         page.get_by_test_id("use-optimized").click()

@@ -47,18 +47,20 @@ describe("PreSendIndicator", () => {
     expect(screen.getByTestId("indicator-model").textContent).toBe("example-small");
   });
 
-  it("words a too-short draft as a wait, not a refusal", () => {
+  it.each([
+    ["too_few_terms", "one searchable word cannot ground a draft, 2 are needed: keep typing"],
+    ["no_query_terms", "the draft has no searchable words yet"],
+  ])("words a %s draft as a wait, not a refusal", (code, reason) => {
     const result = refusedResult("hi");
-    const refusal = {
-      code: "too_few_terms",
-      reason: "one searchable word cannot ground a draft, 2 are needed: keep typing",
-    };
-    render(<PreSendIndicator status="ready" result={{ ...result, confidence: 0, refusal }} />);
-    const shown = screen.getByTestId("indicator-refusal");
-    expect(shown.textContent).toBe(
-      "Not yet grounded: one searchable word cannot ground a draft, 2 are needed: keep typing",
+    render(
+      <PreSendIndicator status="ready" result={{ ...result, confidence: 0, refusal: { code, reason } }} />,
     );
-    expect(shown.getAttribute("data-refusal-code")).toBe("too_few_terms");
+    const indicator = screen.getByTestId("pre-send-indicator");
+    expect(indicator.getAttribute("data-state")).toBe("waiting");
+    expect(indicator.className).toContain("indicator--waiting");
+    const shown = screen.getByTestId("indicator-refusal");
+    expect(shown.textContent).toBe(`Not yet grounded: ${reason}`);
+    expect(shown.getAttribute("data-refusal-code")).toBe(code);
   });
 
   it("marks estimated token counts", () => {

@@ -49,7 +49,8 @@ export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
   }
 
   const { intent, tokens, model, refusal, context } = result;
-  const state = result.grounded ? "grounded" : "refused";
+  const waiting = !result.grounded && refusal !== null && WAITING_CODES.has(refusal.code);
+  const state = result.grounded ? "grounded" : waiting ? "waiting" : "refused";
   const totalTokens = tokens.prompt + tokens.estimated_output;
   const suggestions = result.suggestions.slice(0, MAX_SUGGESTIONS);
 
@@ -79,7 +80,7 @@ export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
             data-testid="indicator-refusal"
             data-refusal-code={refusal?.code ?? "not_grounded"}
           >
-            {refusal && WAITING_CODES.has(refusal.code) ? "Not yet grounded" : "Refused"}:{" "}
+            {waiting ? "Not yet grounded" : "Refused"}:{" "}
             {refusal?.reason ?? "no supporting sources"}
           </span>
         )}
