@@ -91,6 +91,9 @@ def stats_table(stats: LibraryStats, where: str) -> Table:
         table.add_row(f"library '{name}'", f"{count} documents")
     for kind, count in sorted(stats.kinds.items()):
         table.add_row(f"kind {kind}", f"{count} documents")
+    note = stats.reingest_note()
+    if note:
+        table.add_row("[yellow]needs re-ingest[/yellow]", note)
     return table
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promptgen.errors import LibraryUnavailable
+from promptgen.library.ingest import ingest
 from promptgen.library.migrations import MIGRATIONS
 from promptgen.library.sqlite import SQLiteStore, fts_query
 from promptgen.library.terms import query_terms, terms
@@ -53,3 +54,24 @@ def test_any_draft_makes_a_valid_fts_query(fts: sqlite3.Connection, draft: str) 
 def test_terms_drop_stopwords_and_stem() -> None:
     assert terms("The Libraries are integrating") == ["librari", "integr"]
     assert fts_query(['a"b']) == '"a""b"'
+
+
+def test_a_library_from_before_terms_versions_is_migrated_and_reported(
+    tmp_path: Path, notes: Path
+) -> None:
+    path = tmp_path / "old.db"
+    store = SQLiteStore(path)
+    ingest(store, [notes])
+    store.close()
+    # The schema and rows as they were before migration 5.
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM schema_migrations WHERE version = 5")
+    conn.execute("ALTER TABLE documents DROP COLUMN terms_version")
+    conn.commit()
+    conn.close()
+    reopened = SQLiteStore(path)
+    try:
+        assert reopened.stats().outdated_documents == 5
+        assert {d.terms_version for d in reopened.documents()} == {1}
+    finally:
+        reopened.close()

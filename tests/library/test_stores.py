@@ -27,7 +27,8 @@ from promptgen.library.parsers import parse_file
 from promptgen.library.postgres import PostgresStore, redacted, ts_query
 from promptgen.library.sqlite import SQLiteStore
 from promptgen.library.store import LibraryStore
-from promptgen.library.terms import query_terms, searchable_words
+from promptgen.library.terms import TERMS_VERSION, query_terms, searchable_words
+from promptgen.server.health import deep_health
 from tests.conftest import REPO
 from tests.serving import free_port
 
@@ -466,3 +467,21 @@ def test_chinese_and_japanese_documents_are_found(
     assert result.grounded and result.grounding.context[0].source.endswith("deploy-zh.md")
     short = engine.precompute("生产环境").grounding.refusal
     assert short is not None and short.code == "too_few_terms"  # one word, however many bigrams
+
+
+def test_documents_from_older_term_rules_are_reported_until_reingested(
+    engine: PromptGen, notes: Path, where: str
+) -> None:
+    engine.ingest([notes])
+    assert engine.stats().outdated_documents == 0 and engine.stats().reingest_note() is None
+    assert {d.terms_version for d in engine.store.documents()} == {TERMS_VERSION}
+    # As a Library ingested before the current rules looks: older version, another hash.
+    execute(where, "UPDATE documents SET terms_version = 1, content_hash = 'v1'")
+    stats = engine.stats()
+    assert stats.outdated_documents == 5
+    assert stats.reingest_note() is not None and "5 documents" in stats.reingest_note()  # type: ignore[operator]
+    health = deep_health(engine, None)
+    assert health.status == "healthy" and "promptgen ingest" in health.details["library_terms"]
+    again = engine.ingest([notes])
+    assert again.updated == 5 and engine.stats().outdated_documents == 0
+    assert "library_terms" not in deep_health(engine, None).details

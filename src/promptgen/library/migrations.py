@@ -88,6 +88,15 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX chunk_tombstones_generation ON chunk_tombstones (generation)
         """,
     ),
+    (
+        5,
+        "document_terms_version",
+        """
+        -- The term rules (library/terms.py TERMS_VERSION) each document was indexed with, so a
+        -- Library holding documents from older rules can say that they need a re-ingest.
+        ALTER TABLE documents ADD COLUMN terms_version INTEGER NOT NULL DEFAULT 1
+        """,
+    ),
 )
 
 

@@ -31,6 +31,7 @@ from promptgen.library.store import (
     ordered_candidates,
     prune_horizon,
 )
+from promptgen.library.terms import TERMS_VERSION
 from promptgen.types import Hit
 
 # Advisory lock key for writes (any constant bigint; this one spells "pgwrite" in ASCII).
@@ -52,7 +53,7 @@ _SEARCH = f"""
 """
 _INSERT = (
     "INSERT INTO documents (library, key, path, source, title, kind, content_hash, chunk_count,"
-    " ingested_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+    " ingested_at, terms_version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
 _COPY = (
     "COPY chunks (document_id, library, position, heading, text, head_terms, body_terms, length,"
@@ -166,7 +167,7 @@ class PostgresStore:
         given = [f"{column} = %({column})s" for column, value in where.items() if value is not None]
         sql = (
             "SELECT id, library, key, path, source, title, kind, content_hash, chunk_count,"
-            f" ingested_at FROM documents WHERE {' AND '.join(given) or 'TRUE'} ORDER BY id"
+            f" ingested_at, terms_version FROM documents WHERE {' AND '.join(given) or 'TRUE'} ORDER BY id"
         )
         with self._connection("listing") as conn:
             rows = conn.execute(sql, where).fetchall()
@@ -373,6 +374,9 @@ class PostgresStore:
                 "SELECT library, count(*) FROM documents GROUP BY 1"
             ).fetchall()
             kinds = conn.execute("SELECT kind, count(*) FROM documents GROUP BY 1").fetchall()
+            outdated = conn.execute(
+                "SELECT count(*) FROM documents WHERE terms_version < %s", (TERMS_VERSION,)
+            ).fetchone()
         return LibraryStats(
             int(documents[0]) if documents else 0,
             int(chunks[0]) if chunks else 0,
@@ -380,6 +384,7 @@ class PostgresStore:
             last[0] if last else None,
             {name: int(n) for name, n in libraries},
             {name: int(n) for name, n in kinds},
+            int(outdated[0]) if outdated else 0,
         )
 
     def ping(self) -> None:
@@ -395,7 +400,7 @@ class PostgresStore:
 def _document_row(doc: DocumentRecord, now: str) -> tuple[object, ...]:
     """One INSERT row for ``doc``."""
     texts = (doc.library, doc.key, doc.path, doc.source, doc.title, doc.kind)
-    return (*map(_clean, texts), doc.content_hash, len(doc.chunks), now)
+    return (*map(_clean, texts), doc.content_hash, len(doc.chunks), now, TERMS_VERSION)
 
 
 def _chunk_row(document_id: int, library: str, chunk: ChunkRecord) -> tuple[object, ...]:

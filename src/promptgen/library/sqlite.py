@@ -25,6 +25,7 @@ from promptgen.library.store import (
     ordered_candidates,
     prune_horizon,
 )
+from promptgen.library.terms import TERMS_VERSION
 from promptgen.types import Hit
 
 # Rows per batch when a derived index reads the Library.
@@ -99,7 +100,11 @@ class SQLiteStore:
         self, *, library: str | None = None, path: str | None = None
     ) -> list[StoredDocument]:
         """Stored documents, optionally only one Library's or one file's."""
-        sql = "SELECT * FROM documents WHERE (? IS NULL OR library = ?) AND (? IS NULL OR path = ?)"
+        sql = (
+            "SELECT id, library, key, path, source, title, kind, content_hash, chunk_count,"
+            " ingested_at, terms_version FROM documents"
+            " WHERE (? IS NULL OR library = ?) AND (? IS NULL OR path = ?)"
+        )
         with self._guard("listing") as conn:
             rows = conn.execute(sql + " ORDER BY id", (library, library, path, path)).fetchall()
         return [StoredDocument(*row) for row in rows]
@@ -139,7 +144,7 @@ class SQLiteStore:
             self._delete(conn, old[0], generation)
         cursor = conn.execute(
             "INSERT INTO documents (library, key, path, source, title, kind, content_hash,"
-            " chunk_count, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " chunk_count, ingested_at, terms_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.library,
                 doc.key,
@@ -150,6 +155,7 @@ class SQLiteStore:
                 doc.content_hash,
                 len(doc.chunks),
                 now,
+                TERMS_VERSION,
             ),
         )
         document_id = cursor.lastrowid
@@ -349,8 +355,11 @@ class SQLiteStore:
             last = conn.execute("SELECT max(finished_at) FROM ingests").fetchone()[0]
             libraries = dict(conn.execute("SELECT library, count(*) FROM documents GROUP BY 1"))
             kinds = dict(conn.execute("SELECT kind, count(*) FROM documents GROUP BY 1"))
+            outdated = conn.execute(
+                "SELECT count(*) FROM documents WHERE terms_version < ?", (TERMS_VERSION,)
+            ).fetchone()[0]
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
-        return LibraryStats(documents, chunks, size, last, libraries, kinds)
+        return LibraryStats(documents, chunks, size, last, libraries, kinds, outdated)
 
     def ping(self) -> None:
         """Run a trivial query against the real tables."""

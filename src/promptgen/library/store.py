@@ -50,6 +50,7 @@ class StoredDocument:
     content_hash: str
     chunk_count: int
     ingested_at: str
+    terms_version: int  # the term rules it was indexed with (library/terms.py TERMS_VERSION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,18 @@ class LibraryStats:
     last_ingest: str | None
     libraries: dict[str, int]
     kinds: dict[str, int]
+    # Documents indexed with older term rules (library/terms.py TERMS_VERSION): re-ingest them.
+    outdated_documents: int = 0
+
+    def reingest_note(self) -> str | None:
+        """What to do about documents indexed with older term rules; None when there are none."""
+        if not self.outdated_documents:
+            return None
+        count = self.outdated_documents
+        return (
+            f"{count} document{'s' if count != 1 else ''} indexed with older term rules: "
+            "searches may miss them until their folders are ingested again (promptgen ingest PATH)"
+        )
 
 
 class Searchable(Protocol):

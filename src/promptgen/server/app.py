@@ -48,6 +48,9 @@ def _build_engine(
         documents=stats.documents,
         chunks=stats.chunks,
     )
+    note = stats.reingest_note()
+    if note:
+        log(logger, logging.WARNING, "Library needs a re-ingest:", reason=note)
     return promptgen, None
 
 

@@ -26,6 +26,9 @@ def deep_health(promptgen: PromptGen | None, unavailable: str | None) -> DeepHea
         try:
             promptgen.store.ping()
             checks["database"] = True
+            note = promptgen.stats().reingest_note()
+            if note:
+                details["library_terms"] = note
         except PromptGenError as exc:
             details["database"] = exc.message
         try:
