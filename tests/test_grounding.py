@@ -7,14 +7,16 @@ from pathlib import Path
 
 from promptgen.grounding import GroundingModel, decide
 from promptgen.retrieve import Retrieval
-from promptgen.types import REFUSAL_CODES, Hit
+from promptgen.types import REFUSAL_CODES, Grounding, Hit
 
 
 def _hit(coverage: float, bm25: float, text: str = "passage") -> Hit:
     return Hit(1, 1, "notes.md", "Notes", "Notes › Part", text, bm25, coverage)
 
 
-def _decide(retrieval: Retrieval, threshold: float = 0.5, max_tokens: int = 1000):  # type: ignore[no-untyped-def]
+def _decide(
+    retrieval: Retrieval, threshold: float = 0.5, max_tokens: int = 1000, min_terms: int = 1
+) -> Grounding:
     return decide(
         retrieval,
         model=GroundingModel(),
@@ -22,6 +24,7 @@ def _decide(retrieval: Retrieval, threshold: float = 0.5, max_tokens: int = 1000
         max_passages=3,
         max_tokens=max_tokens,
         count_tokens=lambda t: len(t.split()),
+        min_terms=min_terms,
     )
 
 
@@ -108,15 +111,7 @@ def test_one_word_drafts_are_refused_whatever_their_passages_score() -> None:
     hits = (_hit(1.0, 9.0),)
     one = Retrieval(hits, ("hi",), 10, idf_total=2.0)
     assert _decide(one, threshold=0.1).is_grounded  # no minimum: the model alone decides
-    g = decide(
-        one,
-        model=GroundingModel(),
-        threshold=0.1,
-        max_passages=3,
-        max_tokens=1000,
-        count_tokens=lambda t: len(t.split()),
-        min_terms=2,
-    )
+    g = _decide(one, threshold=0.1, min_terms=2)
     assert not g.is_grounded and g.context == () and g.confidence == 0.0
     assert g.refusal is not None and g.refusal.code == "too_few_terms"
     assert (
@@ -124,15 +119,7 @@ def test_one_word_drafts_are_refused_whatever_their_passages_score() -> None:
         and "keep typing" in g.refusal.reason
     )
     two = Retrieval(hits, ("hi", "there"), 10, idf_total=4.0)
-    g = decide(
-        two,
-        model=GroundingModel(),
-        threshold=0.1,
-        max_passages=3,
-        max_tokens=1000,
-        count_tokens=lambda t: len(t.split()),
-        min_terms=2,
-    )
+    g = _decide(two, threshold=0.1, min_terms=2)
     assert g.is_grounded
 
 
