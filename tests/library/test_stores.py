@@ -406,6 +406,15 @@ def test_cjk_text_is_indexed_as_character_bigrams() -> None:
     assert query_terms("ＡＰＩ key") == ["api", "key"]
 
 
+def test_words_keep_their_combining_marks_and_thai_is_bigrammed() -> None:
+    # Vowel signs are marks, not letters: a Hindi or Tamil word is one term, not its consonants.
+    assert query_terms("हिंदी में लिखें") == ["हिंदी", "में", "लिखें"]
+    assert query_terms("தமிழ் மொழி") == ["தமிழ்", "மொழி"]
+    # Thai has no spaces: bigrams of grapheme clusters, a consonant with its vowel and tone marks.
+    assert query_terms("ภาษาไทย") == ["ภา", "าษ", "ษา", "าไ", "ไท", "ทย"]
+    assert query_terms("ที่ดี") == ["ที่ดี"]
+
+
 def test_a_long_cjk_draft_keeps_its_end() -> None:
     # 64 words' worth of terms: a CJK bigram is a third of a word, so the question at the end
     # of a ~100-character Chinese draft is still searched (it was cut after 64 bigrams).
@@ -459,10 +468,20 @@ def test_chinese_and_japanese_documents_are_found(
         "担当者に連絡してください。\n",
         encoding="utf-8",
     )
+    (folder / "deploy-hi.md").write_text(
+        "# तैनाती\n\nउत्पादन में तैनाती से पहले सभी परीक्षण चलाएँ और फिर ट्रैफ़िक बदलें।\n",
+        encoding="utf-8",
+    )
+    (folder / "oncall-th.md").write_text(
+        "# เวรฉุกเฉิน\n\nเมื่อระบบล่มให้ตรวจสอบแดชบอร์ดก่อนแล้วโทรหาผู้รับผิดชอบทันที\n",
+        encoding="utf-8",
+    )
     (folder / "kafka.md").write_text("# Kafka retention\n\nTopics keep messages for seven days.\n")
     assert not engine.ingest([folder]).failed
     assert engine.search("如何部署到生产环境")[0].source.endswith("deploy-zh.md")
     assert engine.search("エラー率の確認")[0].source.endswith("oncall-ja.md")
+    assert engine.search("उत्पादन में तैनाती")[0].source.endswith("deploy-hi.md")
+    assert engine.search("ตรวจสอบแดชบอร์ด")[0].source.endswith("oncall-th.md")
     result = engine.precompute("应用程序部署到生产环境之前要做什么？")
     assert result.grounded and result.grounding.context[0].source.endswith("deploy-zh.md")
     short = engine.precompute("生产环境").grounding.refusal

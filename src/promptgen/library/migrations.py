@@ -97,6 +97,24 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE documents ADD COLUMN terms_version INTEGER NOT NULL DEFAULT 1
         """,
     ),
+    (
+        6,
+        "fts_marks_in_words",
+        """
+        -- Combining marks belong to their word (the vowel signs of Hindi or Tamil, Thai tone
+        -- marks): FTS5's default token characters split "हिंदी" into its consonants, while the
+        -- terms made in Python keep it whole. The table is rebuilt with marks as token characters.
+        CREATE VIRTUAL TABLE chunks_fts_marks USING fts5 (
+            head, body, tokenize = 'unicode61 remove_diacritics 0 categories ''L* N* Co M*'''
+        );
+        INSERT INTO chunks_fts_marks (rowid, head, body) SELECT rowid, head, body FROM chunks_fts;
+        DROP TABLE chunks_vocab;
+        DROP TABLE chunks_fts;
+        ALTER TABLE chunks_fts_marks RENAME TO chunks_fts;
+        CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab (chunks_fts, 'row');
+        INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0)')
+        """,
+    ),
 )
 
 
