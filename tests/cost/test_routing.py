@@ -182,6 +182,17 @@ def test_damaged_or_mismatched_models_are_refused(tmp_path: Path) -> None:
             toy.quantiles,
             length_weight=np.zeros(3, dtype=np.float32),
         )
+    for flat in (toy.weights[:, 0], np.float32(1.0) * np.ones((), dtype=np.float32)):
+        with pytest.raises(RouterModelInvalid, match="expected"):  # not an IndexError
+            RouterModel(
+                flat,
+                toy.bias,
+                toy.dense_mean,
+                toy.dense_scale,
+                toy.blend_mean,
+                toy.blend_scale,
+                toy.quantiles,
+            )
     with pytest.raises(RouterModelInvalid, match="4-dimension embeddings"):
         _ = toy.embedder  # the shipped embedder gives 256 dimensions
 

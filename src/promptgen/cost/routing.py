@@ -112,11 +112,12 @@ def _shapes_agree(
     Rows past DIMENSIONS weigh the standardized embedding, then the cues; columns come in
     (strong, weak) pairs, one pair per member.
     """
+    if weights.ndim != 2:
+        return False
     dense = weights.shape[0] - DIMENSIONS
-    members = weights.shape[1] // 2 if weights.ndim == 2 else 0
+    members = weights.shape[1] // 2
     return (
-        weights.ndim == 2
-        and members >= 1
+        members >= 1
         and weights.shape[1] == 2 * members
         and dense > len(CUE_NAMES)
         and bias.shape == (2 * members,)
@@ -151,7 +152,6 @@ class RouterModel:
         length_quantiles: Vector | None = None,
         length_weight: Vector | None = None,
     ) -> None:
-        dense = weights.shape[0] - DIMENSIONS
         if not _shapes_agree(
             weights, bias, (dense_mean, dense_scale), (blend_mean, blend_scale), quantiles
         ) or not _length_table_fits(length_quantiles, length_weight):
@@ -159,7 +159,7 @@ class RouterModel:
                 f"router model has weights {weights.shape}, expected ({DIMENSIONS}+d, 2k) with "
                 "matching scales; rebuild it with `make router-model`"
             )
-        self.embedding_dimensions = dense - len(CUE_NAMES)
+        self.embedding_dimensions = weights.shape[0] - DIMENSIONS - len(CUE_NAMES)
         if embedder is not None:
             self._check(embedder)
         self.weights = weights
