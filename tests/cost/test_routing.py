@@ -182,7 +182,7 @@ def test_damaged_or_mismatched_models_are_refused(tmp_path: Path) -> None:
             toy.quantiles,
             length_weight=np.zeros(3, dtype=np.float32),
         )
-    for flat in (toy.weights[:, 0], np.float32(1.0) * np.ones((), dtype=np.float32)):
+    for flat in (toy.weights[:, 0], np.ones((), dtype=np.float32)):
         with pytest.raises(RouterModelInvalid, match="expected"):  # not an IndexError
             RouterModel(
                 flat,
