@@ -74,6 +74,48 @@ def _refuse(code: str, reason: str, *, confidence: float, threshold: float) -> G
     return Grounding(False, confidence, (), Refusal(code, reason), threshold)
 
 
+def _unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
+    """Why the draft cannot be judged at all (nothing to search, or too little typed), or None."""
+    if retrieval.library_chunks == 0:
+        return Refusal(
+            "empty_library", "the Library is empty: ingest documents first (promptgen ingest PATH)"
+        )
+    if not retrieval.terms:
+        return Refusal("no_query_terms", "the draft has no searchable words yet")
+    words = searchable_words(set(retrieval.terms))
+    if words < min_terms:
+        # The count, not the words: terms are stemmed ("tantivy" -> "tantivi"), not what was typed.
+        return Refusal(
+            "too_few_terms",
+            f"{_count_words(words)} cannot ground a draft, {min_terms} are needed: keep typing",
+        )
+    return None
+
+
+def _within_budget(
+    scored: list[Hit],
+    threshold: float,
+    max_passages: int,
+    max_tokens: int,
+    count_tokens: Callable[[str], int],
+) -> tuple[Hit, ...]:
+    """The passages above ``threshold`` in retrieval order, at most ``max_passages`` and within
+    ``max_tokens`` (the first one always fits)."""
+    context: list[Hit] = []
+    budget = max_tokens
+    for hit in scored:
+        if len(context) >= max_passages:
+            break
+        if hit.score < threshold:
+            continue
+        cost = count_tokens(hit.text)
+        if context and cost > budget:
+            continue
+        context.append(hit)
+        budget -= cost
+    return tuple(context)
+
+
 def decide(
     retrieval: Retrieval,
     *,
@@ -90,29 +132,9 @@ def decide(
     passages score: one word ("hi", "ok", "fix") is covered in full by any passage that holds
     it, so the model, fitted on whole questions, would call it grounded with near certainty.
     """
-    if retrieval.library_chunks == 0:
-        return _refuse(
-            "empty_library",
-            "the Library is empty: ingest documents first (promptgen ingest PATH)",
-            confidence=0.0,
-            threshold=threshold,
-        )
-    if not retrieval.terms:
-        return _refuse(
-            "no_query_terms",
-            "the draft has no searchable words yet",
-            confidence=0.0,
-            threshold=threshold,
-        )
-    words = searchable_words(set(retrieval.terms))
-    if words < min_terms:
-        # The count, not the words: terms are stemmed ("tantivy" -> "tantivi"), not what was typed.
-        return _refuse(
-            "too_few_terms",
-            f"{_count_words(words)} cannot ground a draft, {min_terms} are needed: keep typing",
-            confidence=0.0,
-            threshold=threshold,
-        )
+    early = _unjudgeable(retrieval, min_terms)
+    if early is not None:
+        return _refuse(early.code, early.reason, confidence=0.0, threshold=threshold)
     # Retrieval order is kept: it ranks relevance; the probability decides what may be used.
     scored = [replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits]
     best = max(scored, key=lambda h: h.score, default=None)
@@ -126,16 +148,5 @@ def decide(
             confidence=confidence,
             threshold=threshold,
         )
-    context: list[Hit] = []
-    budget = max_tokens
-    for hit in scored:
-        if len(context) >= max_passages:
-            break
-        if hit.score < threshold:
-            continue
-        cost = count_tokens(hit.text)
-        if context and cost > budget:
-            continue
-        context.append(hit)
-        budget -= cost
-    return Grounding(True, best.score, tuple(context), None, threshold)
+    context = _within_budget(scored, threshold, max_passages, max_tokens, count_tokens)
+    return Grounding(True, best.score, context, None, threshold)
