@@ -161,16 +161,18 @@ def test_damaged_or_mismatched_models_are_refused(tmp_path: Path) -> None:
     with pytest.raises(RouterModelInvalid, match="cannot load"):
         RouterModel.load(path)
     toy = _toy()
-    with pytest.raises(RouterModelInvalid, match="expected"):
-        RouterModel(
-            toy.weights[:, :3],
-            toy.bias,
-            toy.dense_mean,
-            toy.dense_scale,
-            toy.blend_mean,
-            toy.blend_scale,
-            toy.quantiles,
-        )
+    # An odd column count, and weights of rank 1 and 0 (which once raised IndexError).
+    for weights in (toy.weights[:, :3], toy.weights[:, 0], np.ones((), dtype=np.float32)):
+        with pytest.raises(RouterModelInvalid, match="expected"):
+            RouterModel(
+                weights,
+                toy.bias,
+                toy.dense_mean,
+                toy.dense_scale,
+                toy.blend_mean,
+                toy.blend_scale,
+                toy.quantiles,
+            )
     with pytest.raises(RouterModelInvalid, match="expected"):
         RouterModel(
             toy.weights,
@@ -182,17 +184,6 @@ def test_damaged_or_mismatched_models_are_refused(tmp_path: Path) -> None:
             toy.quantiles,
             length_weight=np.zeros(3, dtype=np.float32),
         )
-    for flat in (toy.weights[:, 0], np.ones((), dtype=np.float32)):
-        with pytest.raises(RouterModelInvalid, match="expected"):  # not an IndexError
-            RouterModel(
-                flat,
-                toy.bias,
-                toy.dense_mean,
-                toy.dense_scale,
-                toy.blend_mean,
-                toy.blend_scale,
-                toy.quantiles,
-            )
     with pytest.raises(RouterModelInvalid, match="4-dimension embeddings"):
         _ = toy.embedder  # the shipped embedder gives 256 dimensions
 
