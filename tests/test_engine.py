@@ -42,7 +42,9 @@ def test_random_unindexed_query_is_refused(demo_engine: PromptGen) -> None:
     result = demo_engine.precompute("random unindexed query").to_dict()
     assert not result["grounded"] and result["optimized_prompt"] is None and result["context"] == []
     assert result["refusal"]["code"] == "no_grounding"
-    assert "threshold 0.62" in result["refusal"]["reason"]
+    assert (
+        f"threshold {demo_engine.settings.grounding_threshold:.2f}" in result["refusal"]["reason"]
+    )
     # Intent, tokens and model are answered even when refused.
     assert result["intent"]["label"] and result["tokens"]["prompt"] > 0 and result["model"]["id"]
 
@@ -56,7 +58,14 @@ def test_result_matches_the_documented_contract(demo_engine: PromptGen) -> None:
     assert set(result) == RESULT_KEYS
     assert set(result["intent"]) == {"label", "confidence", "scores"}
     assert set(result["tokens"]) >= {"prompt", "context", "estimated_output", "tokenizer"}
-    assert set(result["model"]) == {"id", "reason", "estimated_cost_usd", "alternatives"}
+    assert set(result["model"]) == {
+        "id",
+        "reason",
+        "estimated_cost_usd",
+        "strong_benefit",
+        "alternatives",
+    }
+    assert 0.0 <= result["model"]["strong_benefit"] <= 1.0
     assert set(result["timings_ms"]) == {
         "intent",
         "retrieve",

@@ -109,7 +109,7 @@ def test_ungrounded_draft_is_refused_and_grounded_one_is_not() -> None:
 def test_one_word_drafts_are_refused_whatever_their_passages_score() -> None:
     # Fully covered and far ahead of the rest: grounded if one word were enough.
     hits = (_hit(1.0, 9.0),)
-    one = Retrieval(hits, ("hi",), 10, idf_total=2.0)
+    one = Retrieval(hits, ("rollback",), 10, idf_total=2.0)
     assert _decide(one, threshold=0.1).is_grounded  # no minimum: the model alone decides
     g = _decide(one, threshold=0.1, min_terms=2)
     assert not g.is_grounded and g.context == () and g.confidence == 0.0
@@ -118,9 +118,21 @@ def test_one_word_drafts_are_refused_whatever_their_passages_score() -> None:
         g.refusal.reason.startswith("one searchable word cannot")
         and "keep typing" in g.refusal.reason
     )
-    two = Retrieval(hits, ("hi", "there"), 10, idf_total=4.0)
+    two = Retrieval(hits, ("rollback", "procedur"), 10, idf_total=4.0)
     g = _decide(two, threshold=0.1, min_terms=2)
     assert g.is_grounded
+
+
+def test_numbers_and_common_words_alone_never_ground() -> None:
+    # "what's 15% of 80", "What is the value of 2+2?": enough words, none that names a topic.
+    hits = (_hit(1.0, 9.0),)
+    for terms in (("what", "15", "80"), ("valu", "2"), ("3", "8", "percent"), ("1,000", "3.14")):
+        g = _decide(Retrieval(hits, terms, 10, idf_total=4.0), threshold=0.1, min_terms=2)
+        assert not g.is_grounded and g.context == () and g.confidence == 0.0, terms
+        assert g.refusal is not None and g.refusal.code == "no_grounding"
+        assert "numbers and common words" in g.refusal.reason
+    with_topic = Retrieval(hits, ("what", "15", "worker"), 10, idf_total=4.0)
+    assert _decide(with_topic, threshold=0.1, min_terms=2).is_grounded
 
 
 def test_every_refusal_code_in_the_source_is_listed() -> None:

@@ -235,12 +235,19 @@ def train_intent_command(
 @app.command("eval")
 def eval_command(
     data: Annotated[Path, typer.Option("--data", help="Folder laid out like ../shared/data.")],
+    suite: Annotated[
+        Path | None,
+        typer.Option(
+            "--suite",
+            help="Our own evaluation folder (intent sets, probes.toml); default ./evaluation.",
+        ),
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the report as JSON.")
     ] = None,
     only: Annotated[
-        str, typer.Option(help="Tasks: intent,retrieval,refusal,routing.")
-    ] = "intent,retrieval,refusal,routing",
+        str, typer.Option(help="Tasks: intent,retrieval,refusal,routing,probes.")
+    ] = "intent,retrieval,refusal,routing,probes",
     limit: Annotated[
         int | None, typer.Option(min=1, help="At most N items per set (quick runs).")
     ] = None,
@@ -257,7 +264,12 @@ def eval_command(
     if not data.is_dir():
         err.print(f"[red]error:[/red] {data} is not a folder")
         raise typer.Exit(2)
-    result = harness.run(data, only=chosen, limit=limit)
+    if suite is None and Path("evaluation/probes.toml").is_file():
+        suite = Path("evaluation")
+    if suite is not None and not suite.is_dir():
+        err.print(f"[red]error:[/red] {suite} is not a folder")
+        raise typer.Exit(2)
+    result = harness.run(data, suite=suite, only=chosen, limit=limit)
     for table in report.tables(result):
         out.print(table)
     if json_out is not None:

@@ -13,7 +13,7 @@ from promptgen import __version__
 from promptgen.cache import LRUCache
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
-from promptgen.cost.routing import select_model
+from promptgen.cost.routing import TierThresholds, select_model
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.embed.embedder import Embedder, Vectors
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong
@@ -79,6 +79,9 @@ class PromptGen:
         self._answers: LRUCache[PrecomputeResult] = LRUCache(self.settings.cache_size)
         self._term_counts = TermCounts()
         self._clock = clock
+        self._tiers = TierThresholds(
+            self.settings.route_balanced_at, self.settings.route_frontier_at
+        )
 
     def _open_index(self) -> SearchIndex | None:
         """The derived search index, or None (the store searches) when off or unusable."""
@@ -190,6 +193,7 @@ class PromptGen:
             output_tokens=output,
             budget_usd=options.budget_usd,
             embedding=vector,
+            thresholds=self._tiers,
         )
         chosen, reason = routed.model, routed.reason
         if options.model is not None:
@@ -204,7 +208,7 @@ class PromptGen:
             exact=chosen.is_exact,
         )
         cost = next(c for c in routed.costs if c.id == chosen.id).estimated_cost_usd
-        return ModelChoice(chosen.id, reason, cost, tokens, routed.costs)
+        return ModelChoice(chosen.id, reason, cost, tokens, routed.costs, routed.difficulty)
 
     def precompute(
         self, text: str, options: PrecomputeOptions | None = None, *, request_id: str | None = None

@@ -89,6 +89,12 @@ def _unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
             "too_few_terms",
             f"{_count_words(words)} cannot ground a draft, {min_terms} are needed: keep typing",
         )
+    if not retrieval.content:
+        # "what's 15% of 80": complete, but nothing in it names a topic a passage could be about.
+        return Refusal(
+            "no_grounding",
+            "the draft's words are numbers and common words only: no Library passage can ground it",
+        )
     return None
 
 

@@ -10,6 +10,8 @@ WEIGHTS: tuple[float, ...] = (
     5.0327,  # similarity
 )
 INTERCEPT = -6.9795
+# The collections the weights were fitted on; every other Library is unseen.
+FITTED_ON: tuple[str, ...] = ("cranfield", "pubmedqa")
 # Best pooled refusal F1 on out-of-fold probabilities; the service's threshold is the
 # setting PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings), keep the two in step.
 THRESHOLD = 0.66

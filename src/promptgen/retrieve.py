@@ -20,6 +20,7 @@ import numpy as np
 
 from promptgen.cache import LRUCache
 from promptgen.embed.embedder import Embedder, from_blob
+from promptgen.library.content import content_terms
 from promptgen.library.store import Candidate, Searchable
 from promptgen.library.terms import query_terms
 from promptgen.types import Hit
@@ -61,6 +62,11 @@ class Retrieval:
     terms: tuple[str, ...]
     library_chunks: int
     idf_total: float = 0.0
+
+    @property
+    def content(self) -> list[str]:
+        """The draft's terms that can ground it (library/content.py): what coverage counts."""
+        return content_terms(self.terms)
 
 
 def idf(df: int, total: int) -> float:
@@ -145,12 +151,15 @@ def _score(
     counts: Counter[str],
     length: int,
     weights: dict[str, float],
-    total_weight: float,
+    coverage_weights: dict[str, float],
     average_length: float,
 ) -> _Scored:
-    # Coverage counts every draft term, including ones the Library has never seen: a draft
-    # whose distinctive words are absent is not grounded however well its common words match.
-    coverage = sum(map(weights.__getitem__, filter(counts.__contains__, weights))) / total_weight
+    # Coverage counts every content term of the draft, including ones the Library has never
+    # seen: a draft whose distinctive words are absent is not grounded however well its common
+    # words match. Numbers and filler are left out (library/content.py): they match anywhere.
+    total = sum(coverage_weights.values())
+    matched = sum(map(coverage_weights.__getitem__, filter(counts.__contains__, coverage_weights)))
+    coverage = matched / total if total else 0.0
     score = _bm25(counts, length, weights, average_length)
     return _Scored(candidate, counts, length, score, coverage)
 
@@ -264,9 +273,9 @@ def retrieve(
     candidates = store.search(
         _searched_terms(terms, weights, corpus.frequencies), library=library, k=max(k, POOL)
     )
-    total_weight = sum(weights.values()) or 1.0
+    coverage_weights = {t: weights[t] for t in content_terms(terms)}
     scored = [
-        _score(c, *term_counts(c.terms), weights, total_weight, corpus.average_length)
+        _score(c, *term_counts(c.terms), weights, coverage_weights, corpus.average_length)
         for c in candidates
     ]
     if fusion is not None and scored:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from promptgen import grounding_params
 
 DEFAULT_DATABASE_URL = "sqlite:///.promptgen/library.db"
 
@@ -21,13 +23,29 @@ class Settings(BaseSettings):
     library: str = Field("default", min_length=1, max_length=64, description="Default Library.")
     max_text_chars: int = Field(20_000, ge=1, le=1_000_000, description="Longest draft accepted.")
     grounding_threshold: float = Field(
-        0.62, ge=0.0, le=1.0, description="Grounding probability below which PromptGen refuses."
+        grounding_params.THRESHOLD,
+        ge=0.0,
+        le=1.0,
+        description="Grounding probability below which PromptGen refuses (default: the one "
+        "scripts/fit_grounding.py chose with the model).",
     )
     grounding_min_terms: int = Field(
         2,
         ge=1,
         le=10,
         description="Fewest distinct searchable words a draft needs before it can be grounded.",
+    )
+    route_balanced_at: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.0,
+        description="strong_benefit from which a draft needs at least a balanced-tier model.",
+    )
+    route_frontier_at: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="strong_benefit from which a draft needs a frontier-tier model.",
     )
     context_k: int = Field(5, ge=1, le=50, description="Most passages inserted as context.")
     max_context_tokens: int = Field(1200, ge=50, le=100_000, description="Context token budget.")
@@ -94,6 +112,15 @@ class Settings(BaseSettings):
                 f"(got {value!r})"
             )
         return value
+
+    @model_validator(mode="after")
+    def _route_thresholds_ordered(self) -> Settings:
+        if self.route_balanced_at > self.route_frontier_at:
+            raise ValueError(
+                "PROMPTGEN_ROUTE_BALANCED_AT must not exceed PROMPTGEN_ROUTE_FRONTIER_AT "
+                f"(got {self.route_balanced_at} > {self.route_frontier_at})"
+            )
+        return self
 
     @field_validator("catalog_path", "intent_model_path", "api_keys_file")
     @classmethod

@@ -107,6 +107,10 @@ class ModelChoice:
     estimated_cost_usd: float
     tokens: TokenCounts
     alternatives: tuple[ModelCost, ...]
+    # The router's 0..1 score: how much more the strong tier is expected to help on this draft
+    # than on the benchmark prompts (the percentile of its expected gain); tiers cut it at the
+    # settings route_balanced_at / route_frontier_at.
+    strong_benefit: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,7 @@ class PrecomputeResult:
                 "id": self.model.id,
                 "reason": self.model.reason,
                 "estimated_cost_usd": self.model.estimated_cost_usd,
+                "strong_benefit": round(self.model.strong_benefit, 4),
                 "alternatives": [
                     {
                         "id": alt.id,

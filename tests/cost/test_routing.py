@@ -207,7 +207,7 @@ def test_selection_follows_the_router_and_says_why(
     easy_tier, _, _ = routed(EASY, "research")
     hard_tier, reason, score = routed(HARD, "math")
     assert easy_tier <= hard_tier
-    assert f"difficulty {score:.2f}" in reason and "math draft" in reason
+    assert f"strong_benefit {score:.2f}" in reason and "math draft" in reason
 
 
 def test_drafts_shorter_than_any_training_prompt_stay_small(router: RouterModel) -> None:

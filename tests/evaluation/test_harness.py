@@ -100,14 +100,63 @@ def _data(root: Path) -> Path:
     return root
 
 
+def _suite(root: Path) -> Path:
+    """Our own evaluation folder: one intent set and one probe over a two-section Library."""
+    _write(
+        root / "own" / "intent" / "ours.jsonl",
+        [{"id": "o1", "text": "draft a short poem about rain", "label": "writing"}],
+    )
+    library = root / "library" / "ops.md"
+    library.parent.mkdir(parents=True)
+    library.write_text(
+        "# Operations\n\n## Rollback\n\nTo roll back a release, redeploy the previous "
+        "container image tag and run the database downgrade migration.\n\n## Backups\n\n"
+        "Nightly backups of the SQLite Library are copied to object storage at 02:00 UTC.\n",
+        encoding="utf-8",
+    )
+    _write(
+        root / "probe" / "answerable.jsonl",
+        [
+            {
+                "id": "a1",
+                "text": "how do we roll back a release to the previous container image",
+                "doc": "library/ops.md",
+                "section": "Rollback",
+            }
+        ],
+    )
+    _write(root / "probe" / "lookalike.jsonl", [{"id": "l1", "text": "what is 15% of 80"}])
+    _write(
+        root / "probe" / "off.jsonl",
+        [{"id": "f1", "text": "suggest a vegetarian lasagna recipe with spinach"}],
+    )
+    (root / "probes.toml").write_text(
+        '[[probe]]\nname = "ops"\nlibrary = ["library"]\nanswerable = "probe/answerable.jsonl"\n'
+        'lookalike = "probe/lookalike.jsonl"\noff_library = ["probe/off.jsonl"]\n',
+        encoding="utf-8",
+    )
+    return root
+
+
 def test_eval_writes_the_documented_shape(tmp_path: Path) -> None:
     data = _data(tmp_path / "data")
+    suite = _suite(tmp_path / "suite")
     out = tmp_path / "report.json"
-    result = CliRunner().invoke(app, ["eval", "--data", str(data), "--json", str(out)])
+    result = CliRunner().invoke(
+        app, ["eval", "--data", str(data), "--suite", str(suite), "--json", str(out)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
     assert set(report["intent"]) == {"mini", "ALL"} and report["intent"]["ALL"]["n"] == 3
-    assert set(report["intent"]["mini"]) >= {"n", "accuracy", "macro_f1", "per_label"}
+    assert set(report["intent"]["mini"]) >= {"n", "accuracy", "macro_f1", "per_label", "ece"}
+    # Our own sets are reported one by one and never pooled with the third-party ones.
+    assert set(report["intent_own"]) == {"ours"} and report["intent_own"]["ours"]["n"] == 1
+    probe = report["probes"]["ops"]
+    assert probe["answerable"]["n"] == 1 and probe["answerable"]["grounded"] == 1
+    assert probe["answerable"]["answer_in_context"] == 1
+    assert probe["lookalike"]["grounded"] == 0 and probe["off_library"]["grounded"] == 0
+    assert probe["off_library"]["confident"] == 0 and 0.0 <= probe["ece"] <= 1.0
+    assert sum(b["n"] for b in probe["reliability"]) == 2
     retrieval = report["retrieval"]["earth"]
     assert (
         retrieval["queries"] == 2
@@ -116,6 +165,9 @@ def test_eval_writes_the_documented_shape(tmp_path: Path) -> None:
     )
     refusal = report["refusal"]["earth"]
     assert refusal["unanswerable"] == 1 and {"precision", "recall", "f1", "bm25_f1"} <= set(refusal)
+    # A collection the grounding model never saw, with its reliability bins.
+    assert refusal["fitted_on"] is False
+    assert sum(b["n"] for b in refusal["reliability"]) == 2
     routing = report["routing"]["mini"]
     assert routing["cpt95"] <= 0.5 and routing["apgr"] >= 0.7  # the two hard prompts route first
     assert set(report["speed"]) == {"ingest_docs_per_s", "precompute_ms_p50", "precompute_ms_p95"}

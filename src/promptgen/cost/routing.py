@@ -317,9 +317,17 @@ def difficulty(
     return min(1.0, score)
 
 
-def required_tier(score: float) -> int:
-    """Tier the difficulty score asks for."""
-    return 1 if score < 0.45 else 2 if score < 0.7 else 3
+@dataclass(frozen=True, slots=True)
+class TierThresholds:
+    """The strong_benefit from which each stronger tier is needed (settings ``route_*_at``)."""
+
+    balanced: float = 0.45
+    frontier: float = 0.7
+
+
+def required_tier(score: float, thresholds: TierThresholds = TierThresholds()) -> int:
+    """Tier the router's score asks for."""
+    return 1 if score < thresholds.balanced else 2 if score < thresholds.frontier else 3
 
 
 def select_model(
@@ -332,6 +340,7 @@ def select_model(
     budget_usd: float | None = None,
     router: RouterModel | None = None,
     embedding: Vector | None = None,
+    thresholds: TierThresholds = TierThresholds(),
 ) -> Routed:
     """Cheapest model of the needed tier (preferring ones strong at the intent) that fits.
 
@@ -339,7 +348,7 @@ def select_model(
     embedding, when the caller already has it (saves embedding the draft twice).
     """
     score = difficulty(text, intent, router=router, embedding=embedding)
-    tier = required_tier(score)
+    tier = required_tier(score, thresholds)
     costs = []
     for model in catalog:
         tokens = input_tokens[model.id]
@@ -364,7 +373,7 @@ def select_model(
     )
     strong = "strong at" if intent.label in chosen.strengths else "general-purpose for"
     reason = (
-        f"{intent.label} draft, difficulty {score:.2f} (a stronger model is expected to help "
+        f"{intent.label} draft, strong_benefit {score:.2f} (a stronger model is expected to help "
         f"more than on {score:.0%} of benchmark prompts) → {TIER_NAMES[tier]} tier; "
         f"{chosen.id} is the cheapest {TIER_NAMES[chosen.tier]} model {strong} {intent.label} "
         f"whose {chosen.context_window:,}-token window fits"

@@ -57,3 +57,8 @@ def intent_files(data: Path) -> list[Path]:
 def routing_files(data: Path) -> list[Path]:
     """Strong/weak correctness files under ``data/routing``."""
     return sorted((data / "routing").glob("*.jsonl")) if (data / "routing").is_dir() else []
+
+
+def suite_intent_files(suite: Path) -> list[Path]:
+    """Our own labelled intent sets: ``suite/<set>/intent/*.jsonl``."""
+    return sorted(suite.glob("*/intent/*.jsonl"))

@@ -8,22 +8,33 @@ from typing import Any
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.engine import PromptGen
-from promptgen.evaluation import tasks
-from promptgen.evaluation.datasets import collections, intent_files, routing_files
+from promptgen.evaluation import probes, tasks
+from promptgen.evaluation.datasets import (
+    collections,
+    intent_files,
+    routing_files,
+    suite_intent_files,
+)
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.settings import Settings
 
-TASKS = ("intent", "retrieval", "refusal", "routing")
+TASKS = ("intent", "retrieval", "refusal", "routing", "probes")
 
 
 def run(
     data: Path,
     *,
+    suite: Path | None = None,
     only: tuple[str, ...] = TASKS,
     limit: int | None = None,
     base: Settings | None = None,
 ) -> dict[str, Any]:
-    """Every selected task's figures, in the shape issue #5 fixes; speed is always reported."""
+    """Every selected task's figures; speed is always reported.
+
+    ``data``: third-party sets laid out like ../shared/data. ``suite``: our own evaluation folder
+    (the repository's ``evaluation/``): its ``*/intent/*.jsonl`` sets are reported one by one,
+    never pooled with ``data``'s, and its ``probes.toml`` Libraries run as the probes task.
+    """
     base = base or Settings()
     classifier = IntentClassifier.load(base.intent_model_path)
     catalog = ModelCatalog.load(base.catalog_path)
@@ -39,6 +50,9 @@ def run(
     report: dict[str, Any] = {}
     if "intent" in only:
         report["intent"] = tasks.evaluate_intent(classifier, intent_files(data), limit=limit)
+        if suite is not None:
+            own = tasks.evaluate_intent(classifier, suite_intent_files(suite), limit=limit)
+            report["intent_own"] = {k: v for k, v in own.items() if k != "ALL"}
     if "retrieval" in only:
         report["retrieval"] = {
             c.name: tasks.evaluate_retrieval(make_engine, c, speed, limit=limit)
@@ -53,6 +67,11 @@ def run(
     if "routing" in only:
         report["routing"] = {
             p.stem: tasks.evaluate_routing(classifier, p, limit=limit) for p in routing_files(data)
+        }
+    if "probes" in only and suite is not None:
+        report["probes"] = {
+            p.name: probes.evaluate_probe(make_engine, p, limit=limit)
+            for p in probes.load_probes(suite)
         }
     report["speed"] = speed.summary()
     return report

@@ -85,6 +85,25 @@ def expected_calibration_error(
     return error
 
 
+def reliability(
+    confidence: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> list[dict[str, Any]]:
+    """Binned reliability data: per confidence bin, its size, mean confidence and hit rate."""
+    rows = []
+    for b in range(bins):
+        members = [i for i, c in enumerate(confidence) if min(int(c * bins), bins - 1) == b]
+        if members:
+            rows.append(
+                {
+                    "bin": [b / bins, (b + 1) / bins],
+                    "n": len(members),
+                    "mean_confidence": sum(confidence[i] for i in members) / len(members),
+                    "share_positive": sum(correct[i] for i in members) / len(members),
+                }
+            )
+    return rows
+
+
 def routing_curve(
     scores: Sequence[float], strong: Sequence[bool], weak: Sequence[bool], steps: int = 100
 ) -> list[float]:

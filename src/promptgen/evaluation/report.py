@@ -14,12 +14,17 @@ def _f(value: float) -> str:
     return f"{value:.3f}"
 
 
-def _intent(rows: Rows) -> Table:
-    table = Table("set", "n", "accuracy", "macro-F1", "per-label F1", title="intent")
+def _intent(rows: Rows, title: str = "intent") -> Table:
+    table = Table("set", "n", "accuracy", "macro-F1", "per-label F1", "ECE", title=title)
     for name, row in rows.items():
         labels = " ".join(f"{k}={v['f1']:.2f}" for k, v in row["per_label"].items())
-        table.add_row(name, str(row["n"]), _f(row["accuracy"]), _f(row["macro_f1"]), labels)
+        ece = _f(row["ece"]) if "ece" in row else ""
+        table.add_row(name, str(row["n"]), _f(row["accuracy"]), _f(row["macro_f1"]), labels, ece)
     return table
+
+
+def _intent_own(rows: Rows) -> Table:
+    return _intent(rows, "intent on our own sets (never trained on)")
 
 
 def _retrieval(rows: Rows) -> Table:
@@ -40,11 +45,61 @@ def _retrieval(rows: Rows) -> Table:
 def _refusal(rows: Rows) -> Table:
     table = Table(
         *("collection", "queries", "unanswerable", "precision", "recall", "F1", "BM25 F1", "ECE"),
+        "grounding fitted on it",
         title="refusal (refused = positive)",
     )
     for name, row in rows.items():
         figures = (_f(row[k]) for k in ("precision", "recall", "f1", "bm25_f1", "ece"))
-        table.add_row(name, str(row["queries"]), str(row["unanswerable"]), *figures)
+        fitted = "yes" if row.get("fitted_on") else "no: unseen"
+        table.add_row(name, str(row["queries"]), str(row["unanswerable"]), *figures, fitted)
+    return table
+
+
+def _calibration(rows: Rows) -> Table:
+    table = Table(
+        "collection",
+        "confidence bin",
+        "n",
+        "mean confidence",
+        "answerable share",
+        title="refusal calibration (reliability bins)",
+    )
+    for name, row in rows.items():
+        for b in row.get("reliability", []):
+            table.add_row(
+                name,
+                f"{b['bin'][0]:.1f}–{b['bin'][1]:.1f}",
+                str(b["n"]),
+                _f(b["mean_confidence"]),
+                _f(b["share_positive"]),
+            )
+    return table
+
+
+def _probes(rows: Rows) -> Table:
+    table = Table(
+        *("Library", "set", "n", "grounded", "conf ≥ 0.9", "answer in context"),
+        "ECE (answerable vs look-alike)",
+        title="Library probes (the drafts a user types)",
+    )
+    for name, row in rows.items():
+        for part in ("answerable", "lookalike", "off_library"):
+            if part not in row:
+                continue
+            r = row[part]
+            context = (
+                f"{r['answer_in_context_share']:.1%}" if "answer_in_context_share" in r else ""
+            )
+            ece = _f(row["ece"]) if part == "answerable" and "ece" in row else ""
+            table.add_row(
+                name,
+                part,
+                str(r["n"]),
+                f"{r['grounded_share']:.1%} ({r['grounded']})",
+                str(r["confident"]),
+                context,
+                ece,
+            )
     return table
 
 
@@ -82,11 +137,18 @@ _TASK_TABLES: dict[str, Callable[[Rows], Table]] = {
     "retrieval": _retrieval,
     "refusal": _refusal,
     "routing": _routing,
+    "intent_own": _intent_own,
+    "probes": _probes,
 }
 
 
 def tables(report: dict[str, Any]) -> list[Table]:
     """One table per task present in ``report``, then the speed table."""
-    out = [build(report[task]) for task, build in _TASK_TABLES.items() if report.get(task)]
+    out = []
+    for task, build in _TASK_TABLES.items():
+        if report.get(task):
+            out.append(build(report[task]))
+            if task == "refusal":
+                out.append(_calibration(report[task]))
     out.append(_speed(report.get("speed") or {}))
     return out

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from promptgen import grounding_params
 from promptgen.cost.routing import difficulty, shipped_router
 from promptgen.engine import PromptGen
 from promptgen.evaluation import metrics
@@ -57,23 +58,35 @@ def evaluate_intent(
     report: dict[str, Any] = {}
     pooled_gold: list[str] = []
     pooled_pred: list[str] = []
+    pooled_conf: list[float] = []
     for path in files:
-        gold, predicted = [], []
+        gold, predicted, confidence = [], [], []
         for record in read_jsonl(path):
             label = normalize_label(record.get("label"))
             if label is None:
                 continue
+            intent = classifier.classify(record["text"])
             gold.append(label)
-            predicted.append(classifier.classify(record["text"]).label)
+            predicted.append(intent.label)
+            confidence.append(intent.confidence)
             if limit and len(gold) >= limit:
                 break
         if gold:
-            report[path.stem] = metrics.classification_report(gold, predicted)
+            report[path.stem] = _labelled(gold, predicted, confidence)
             pooled_gold += gold
             pooled_pred += predicted
+            pooled_conf += confidence
     if pooled_gold:
-        report["ALL"] = metrics.classification_report(pooled_gold, pooled_pred)
+        report["ALL"] = _labelled(pooled_gold, pooled_pred, pooled_conf)
     return report
+
+
+def _labelled(gold: list[str], predicted: list[str], confidence: list[float]) -> dict[str, Any]:
+    """The classification report plus the calibration of the top label's confidence."""
+    right = [g == p for g, p in zip(gold, predicted, strict=True)]
+    row = metrics.classification_report(gold, predicted)
+    row["ece"] = metrics.expected_calibration_error(confidence, right)
+    return row
 
 
 def _ingest(engine: PromptGen, corpus: Path, speed: SpeedLog) -> dict[int, str]:
@@ -158,6 +171,10 @@ def evaluate_refusal(
         "bm25_threshold": threshold,
         # Calibration of `confidence` against whether the Library really holds the answer.
         "ece": metrics.expected_calibration_error(confidence, [not u for u in unanswerable]),
+        "reliability": metrics.reliability(confidence, [not u for u in unanswerable]),
+        # Whether the grounding model was fitted on this collection: the unseen ones show what
+        # a new Library gets.
+        "fitted_on": collection.name in grounding_params.FITTED_ON,
         "best_threshold": best_threshold,
         "f1_at_best_threshold": best_f1,
     }

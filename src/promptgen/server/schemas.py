@@ -64,6 +64,14 @@ class ModelOut(BaseModel):
     id: str
     reason: str
     estimated_cost_usd: float
+    strong_benefit: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="The router's estimate of how much the strong tier helps on this draft: the "
+        "percentile of its expected gain among benchmark prompts (0 = least, 1 = most). Tiers "
+        "cut it at PROMPTGEN_ROUTE_BALANCED_AT and PROMPTGEN_ROUTE_FRONTIER_AT; a client may "
+        "apply its own cut.",
+    )
     alternatives: list[AlternativeOut]
 
 

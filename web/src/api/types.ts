@@ -48,6 +48,8 @@ export interface ModelChoice {
   id: string;
   reason: string;
   estimated_cost_usd: number;
+  /** The router's 0..1 estimate of how much the strong tier helps on this draft. */
+  strong_benefit: number;
   alternatives: ModelAlternative[];
 }
 
