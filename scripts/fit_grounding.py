@@ -49,6 +49,15 @@ L2 = 1e-3  # on standardized features (docs/quality.md: what was tried)
 FOLDS = 5
 ROUNDS = 4  # refits on the passage the current model rates best
 EMBEDDER = Embedder()
+REPO = Path(__file__).resolve().parents[1]
+TRAINING = REPO / "src" / "promptgen" / "intent" / "data"
+OFF_TOPIC_SHARE = int(__import__("os").environ.get("OFF_SHARE", "4"))
+SHARED = REPO.parent / "shared"
+SEED_LIBRARY = [
+    SHARED / "seed" / "promptgen-production-guide.md",
+    SHARED / "DESIGN.md",
+    SHARED / "STYLE.md",
+]
 
 
 @dataclass(frozen=True)
@@ -68,23 +77,52 @@ def _rows(retrieval: Retrieval) -> np.ndarray:
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
+def off_topic_drafts(share: int = OFF_TOPIC_SHARE) -> list[dict[str, str]]:
+    """Everyday drafts of our own (the intent training prompts we wrote), 1 in ``share``."""
+    drafts = []
+    for path in sorted(TRAINING.glob("*_authored*.jsonl")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.strip():
+                record = json.loads(line)
+                if zlib.crc32(f"off:{record['id']}".encode()) % share == 0:
+                    drafts.append({"id": f"off:{record['id']}", "text": record["text"]})
+    return drafts
+
+
+def _judge(
+    store: SQLiteStore, name: str, drafts: Sequence[dict[str, object]], queries: list[Query]
+) -> None:
+    """Retrieve every draft; a draft the content-term rule refuses is not the model's to fit."""
+    for draft in drafts:
+        retrieval = retrieve(store, str(draft["text"]), library="default", embedder=EMBEDDER)
+        if retrieval.content:
+            answerable = bool(draft.get("answerable", False))
+            queries.append(Query(name, str(draft["id"]), answerable, _rows(retrieval)))
+
+
 def collect(data: Path) -> list[Query]:
-    """Every refusal query of every collection, with the features of each retrieved passage."""
+    """Every refusal query of every collection, and everyday drafts against each Library (none
+    answerable), with the features of each retrieved passage."""
     queries: list[Query] = []
-    for collection in sorted((data / "retrieval").iterdir()):
-        if not (collection / "queries_refusal.jsonl").exists():
-            continue
+    off_topic = off_topic_drafts()
+    libraries = [
+        (c.name, [c / "corpus_refusal.jsonl"], c / "queries_refusal.jsonl")
+        for c in sorted((data / "retrieval").iterdir())
+        if (c / "queries_refusal.jsonl").exists()
+    ]
+    # A Library about software like the one users deploy, with no questions of its own: what
+    # off-topic drafts match there is the lexical overlap the refusal sets never show.
+    libraries.append(("seed", SEED_LIBRARY, None))
+    for name, corpus, labelled in libraries:
         with tempfile.TemporaryDirectory() as tmp:
             store = SQLiteStore(Path(tmp) / "lib.db")
-            ingest(store, [collection / "corpus_refusal.jsonl"], embed=_embed_blobs)
-            lines = (collection / "queries_refusal.jsonl").read_text().split("\n")
-            for query in (json.loads(line) for line in lines if line.strip()):
-                retrieval = retrieve(store, query["text"], library="default", embedder=EMBEDDER)
-                queries.append(
-                    Query(collection.name, query["id"], bool(query["answerable"]), _rows(retrieval))
-                )
+            ingest(store, [p for p in corpus if p.exists()], embed=_embed_blobs)
+            if labelled is not None:
+                lines = labelled.read_text().split("\n")
+                _judge(store, name, [json.loads(line) for line in lines if line.strip()], queries)
+            _judge(store, f"{name}+off", off_topic, queries)
             store.close()
-        print(f"{collection.name}: {len(queries)} queries so far", file=sys.stderr)
+        print(f"{name}: {len(queries)} queries so far", file=sys.stderr)
     return queries
 
 
@@ -162,8 +200,14 @@ def probabilities(model: Linear, queries: Sequence[Query]) -> list[float]:
 
 
 def choose_threshold(p: Sequence[float], queries: Sequence[Query]) -> float:
-    """The threshold with the best pooled refusal F1 (refuse when p < threshold), smoothed."""
-    unanswerable = [not q.answerable for q in queries]
+    """The threshold with the best pooled refusal F1 (refuse when p < threshold), smoothed.
+
+    Chosen on the labelled refusal sets only: the everyday drafts are nearly all far below any
+    threshold, and thousands of easy refusals would let it fall to where the hard ones pass.
+    """
+    labelled = [i for i, q in enumerate(queries) if "+" not in q.collection]
+    p = [p[i] for i in labelled]
+    unanswerable = [not queries[i].answerable for i in labelled]
     grid = np.round(np.arange(0.30, 0.9001, 0.005), 3)
     f1 = np.array([metrics.binary_f1(unanswerable, [v < t for v in p])[2] for t in grid])
     smoothed = np.convolve(np.pad(f1, 10, mode="edge"), np.ones(21) / 21, mode="valid")
@@ -177,6 +221,13 @@ def report(
         index = [i for i, q in enumerate(queries) if q.collection == collection]
         unanswerable = [not queries[i].answerable for i in index]
         conf = [p[i] for i in index]
+        if all(unanswerable):  # everyday drafts: how many would be grounded
+            shares = ", ".join(
+                f"grounded at {name} {t:.3f} = {sum(c >= t for c in conf) / len(conf):.2%}"
+                for name, t in thresholds.items()
+            )
+            print(f"  {label} {collection:14s} n={len(index):4d} {shares}")
+            continue
         ece = metrics.expected_calibration_error(conf, [not u for u in unanswerable])
         f1s = ", ".join(
             f"F1 at {name} {t:.3f} = {metrics.binary_f1(unanswerable, [c < t for c in conf])[2]:.3f}"
@@ -203,18 +254,25 @@ def check_monotone(model: Linear) -> list[str]:
     return [name for name in EVIDENCE if model.weights[FEATURES.index(name)] <= 0]
 
 
-def write_params(model: Linear, threshold: float, n: int) -> None:
+def write_params(model: Linear, threshold: float, queries: Sequence[Query]) -> None:
+    fitted = sorted(
+        {q.collection for q in queries if "+" not in q.collection and q.collection != "seed"}
+    )
+    n = len(queries)
     lines = [
         '"""GroundingModel\'s fitted parameters. Written by scripts/fit_grounding.py: do not edit."""',
         "",
-        f"# Fitted on {n} refusal queries (../shared/data: cranfield + pubmedqa), Platt step folded",
-        "# in. The weights multiply promptgen.grounding.features, in FEATURES order.",
+        f"# Fitted on {n} drafts: the refusal queries of ../shared/data ({', '.join(fitted)}) and",
+        "# everyday drafts of our own against those Libraries and the seed docs (none answerable),",
+        "# Platt step folded in. The weights multiply promptgen.grounding.features, in FEATURES order.",
         "WEIGHTS: tuple[float, ...] = (",
         *(f"    {w:.6g},  # {name}" for w, name in zip(model.weights, FEATURES, strict=True)),
         ")",
         f"INTERCEPT = {model.intercept:.6g}",
-        "# Best pooled refusal F1 on out-of-fold probabilities; the service's threshold is the",
-        "# setting PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings), keep the two in step.",
+        "# The collections the weights were fitted on; every other Library is unseen.",
+        f"FITTED_ON: tuple[str, ...] = ({''.join(repr(c) + ', ' for c in fitted).rstrip(' ')})",
+        "# Best pooled refusal F1 on out-of-fold probabilities: the default of the setting",
+        "# PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings reads it from here).",
         f"THRESHOLD = {threshold}",
         "",
     ]
@@ -252,7 +310,7 @@ def main() -> None:
     if bad:
         sys.exit(f"not written: the weight of {', '.join(bad)} is not positive")
     if "--dry-run" not in sys.argv:
-        write_params(model, threshold, len(queries))
+        write_params(model, threshold, queries)
         print(f"wrote {PARAMS}")
 
 

@@ -82,26 +82,32 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     main = by_size.get(100_000)
     if main is not None:
-        row = _fixed(main, best, 200.0)
+        # The budget of issue #13: quality first, so the model stages may spend more than before.
+        p50, p95 = main["in_process"]["p50_ms"], main["in_process"]["p95_ms"]
         out.append(
             _verdict(
-                f"100k, 200 req/s, {best} worker(s): p50 ≤ 5 ms, p95 ≤ 20 ms, no errors",
-                row and {k: row[k] for k in ("p50_ms", "p95_ms", "errors")},
-                None
-                if row is None
-                else row["p50_ms"] <= 5 and row["p95_ms"] <= 20 and not row["errors"],
+                "100k: in-process p50 ≤ 8 ms, p95 ≤ 20 ms", [p50, p95], p50 <= 8 and p95 <= 20
             )
         )
-        top = max((s["max_sustained_rps"] or 0.0) for s in main["servers"])
-        out.append(_verdict("100k: sustains ≥ 500 req/s with p95 ≤ 50 ms", top, top >= 500))
-        p50 = main["in_process"]["p50_ms"]
-        out.append(_verdict("100k: in-process p50 ≤ 2 ms", p50, p50 <= 2))
-        rate = main["library"]["chunks_per_s"]
-        out.append(_verdict("ingest ≥ 2,000 chunks/s (100k)", rate, rate >= 2000))
-        rss = max(
-            r["peak_rss_mb"] for s in main["servers"] if s["workers"] == best for r in s["rows"]
+        two = [s for s in main["servers"] if s["workers"] == 2]
+        top = max((s["max_sustained_rps"] or 0.0) for s in two) if two else None
+        out.append(
+            _verdict(
+                "100k, 2 workers: sustains ≥ 200 req/s, p95 ≤ 50 ms, no errors",
+                top,
+                None if top is None else top >= 200,
+            )
         )
-        out.append(_verdict(f"100k: server RSS ≤ 500 MB ({best} worker(s))", rss, rss <= 500))
+        rss = max((r["peak_rss_mb"] for s in two for r in s["rows"]), default=None)
+        out.append(
+            _verdict(
+                "100k: peak server RSS ≤ 700 MB (2 workers)",
+                rss,
+                None if rss is None else rss <= 700,
+            )
+        )
+        rate = main["library"]["chunks_per_s"]
+        out.append(_verdict("ingest ≥ 1,000 chunks/s (100k)", rate, rate >= 1000))
     large = by_size.get(1_000_000)
     row = _fixed(large, best, 200.0) if large else None
     p95 = None if row is None else row["p95_ms"]
