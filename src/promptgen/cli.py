@@ -270,6 +270,8 @@ def eval_command(
         err.print(f"[red]error:[/red] {suite} is not a folder")
         raise typer.Exit(2)
     result = harness.run(data, suite=suite, only=chosen, limit=limit)
+    for reason in result.get("skipped", []):
+        err.print(f"skipped {reason}", highlight=False)
     for table in report.tables(result):
         out.print(table)
     if json_out is not None:

@@ -97,6 +97,8 @@ def _data(root: Path) -> Path:
             )
         ],
     )
+    # Per-turn judge scores: a routing file of another schema, skipped with one line.
+    _write(root / "routing" / "judged.jsonl", [{"question_id": 1, "turn": 1, "score": 8}])
     return root
 
 
@@ -146,7 +148,9 @@ def test_eval_writes_the_documented_shape(tmp_path: Path) -> None:
         app, ["eval", "--data", str(data), "--suite", str(suite), "--json", str(out)]
     )
     assert result.exit_code == 0, result.output
+    assert "skipped judged.jsonl: record 1 has no 'prompt'" in result.output
     report = json.loads(out.read_text())
+    assert set(report["routing"]) == {"mini"}
     assert set(report["intent"]) == {"mini", "ALL"} and report["intent"]["ALL"]["n"] == 3
     assert set(report["intent"]["mini"]) >= {"n", "accuracy", "macro_f1", "per_label", "ece"}
     # Our own sets are reported one by one and never pooled with the third-party ones.

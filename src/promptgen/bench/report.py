@@ -85,9 +85,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         # The budget of issue #13: quality first, so the model stages may spend more than before.
         p50, p95 = main["in_process"]["p50_ms"], main["in_process"]["p95_ms"]
         out.append(
-            _verdict(
-                "100k: in-process p50 ≤ 8 ms, p95 ≤ 20 ms", [p50, p95], p50 <= 8 and p95 <= 20
-            )
+            _verdict("100k: in-process p50 ≤ 8 ms, p95 ≤ 20 ms", [p50, p95], p50 <= 8 and p95 <= 20)
         )
         two = [s for s in main["servers"] if s["workers"] == 2]
         top = max((s["max_sustained_rps"] or 0.0) for s in two) if two else None

@@ -65,9 +65,12 @@ def run(
             if (c.folder / "queries_refusal.jsonl").exists()
         }
     if "routing" in only:
-        report["routing"] = {
-            p.stem: tasks.evaluate_routing(classifier, p, limit=limit) for p in routing_files(data)
-        }
+        report["routing"] = {}
+        for path in routing_files(data):
+            try:
+                report["routing"][path.stem] = tasks.evaluate_routing(classifier, path, limit=limit)
+            except tasks.UnreadableSet as exc:
+                report.setdefault("skipped", []).append(str(exc))
     if "probes" in only and suite is not None:
         report["probes"] = {
             p.name: probes.evaluate_probe(make_engine, p, limit=limit)

@@ -27,6 +27,10 @@ WEAK_MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 EngineFactory = Callable[[Settings], PromptGen]
 
 
+class UnreadableSet(ValueError):
+    """An evaluation file that is not of the schema its task reads: skipped, with why."""
+
+
 @dataclass(slots=True)
 class SpeedLog:
     """Timings gathered while the tasks run."""
@@ -183,8 +187,18 @@ def evaluate_refusal(
 def evaluate_routing(
     classifier: IntentClassifier, path: Path, *, limit: int | None = None, seed: int = 7
 ) -> dict[str, Any]:
-    """CPT50/80/95 and APGR of the difficulty router, and of random routing for reference."""
+    """CPT50/80/95 and APGR of the router's strong_benefit, and of random routing for reference.
+
+    A file of another schema (no ``prompt`` and ``correct`` of both models) is UnreadableSet.
+    """
     records = list(read_jsonl(path))[:limit]
+    wanted = {STRONG_MODEL, WEAK_MODEL}
+    for number, r in enumerate(records, 1):
+        if not isinstance(r.get("prompt"), str) or not wanted <= set(r.get("correct") or {}):
+            raise UnreadableSet(
+                f"{path.name}: record {number} has no 'prompt' and 'correct' of "
+                f"{STRONG_MODEL} and {WEAK_MODEL}"
+            )
     scores = [difficulty(r["prompt"], classifier.classify(r["prompt"])) for r in records]
     strong = [bool(r["correct"][STRONG_MODEL]) for r in records]
     weak = [bool(r["correct"][WEAK_MODEL]) for r in records]
