@@ -38,7 +38,8 @@ from scipy import optimize
 
 from promptgen.embed.embedder import Embedder, to_blob
 from promptgen.evaluation import metrics
-from promptgen.grounding import EVIDENCE, FEATURES, features
+from promptgen.grounding import EVIDENCE, FEATURES, affinity, features, unjudgeable
+from promptgen.library.background import Background
 from promptgen.library.ingest import ingest
 from promptgen.library.sqlite import SQLiteStore
 from promptgen.retrieve import Retrieval, retrieve
@@ -49,10 +50,18 @@ L2 = 1e-3  # on standardized features (docs/quality.md: what was tried)
 FOLDS = 5
 ROUNDS = 4  # refits on the passage the current model rates best
 EMBEDDER = Embedder()
+BACKGROUND = Background.load()
 REPO = Path(__file__).resolve().parents[1]
 TRAINING = REPO / "src" / "promptgen" / "intent" / "data"
-OFF_TOPIC_SHARE = int(__import__("os").environ.get("OFF_SHARE", "4"))
+OFF_TOPIC_SHARE = 4
 SHARED = REPO.parent / "shared"
+REFUSAL_SETS = ("cranfield", "pubmedqa")
+MIN_TERMS = Settings().grounding_min_terms
+GATE_LOSS = 0.03
+SEED_DRAFTS = [
+    REPO / "training" / "grounding" / "seed_answerable.jsonl",
+    REPO / "training" / "grounding" / "seed_lookalike.jsonl",
+]
 SEED_LIBRARY = [
     SHARED / "seed" / "promptgen-production-guide.md",
     SHARED / "DESIGN.md",
@@ -66,6 +75,7 @@ class Query:
     id: str
     answerable: bool
     hits: np.ndarray  # one row of features per retrieved passage; no rows when none
+    affinity: float = 0.0  # the draft's grounding.affinity with this Library
 
 
 def _embed_blobs(texts: list[str]) -> list[bytes]:
@@ -92,12 +102,14 @@ def off_topic_drafts(share: int = OFF_TOPIC_SHARE) -> list[dict[str, str]]:
 def _judge(
     store: SQLiteStore, name: str, drafts: Sequence[dict[str, object]], queries: list[Query]
 ) -> None:
-    """Retrieve every draft; a draft the content-term rule refuses is not the model's to fit."""
+    """Retrieve every draft; one the rules refuse before any passage is scored (too few topic
+    words) is not the model's to fit."""
     for draft in drafts:
         retrieval = retrieve(store, str(draft["text"]), library="default", embedder=EMBEDDER)
-        if retrieval.content:
-            answerable = bool(draft.get("answerable", False))
-            queries.append(Query(name, str(draft["id"]), answerable, _rows(retrieval)))
+        if unjudgeable(retrieval, MIN_TERMS) is None:
+            answerable = bool(draft.get("answerable", "doc" in draft))
+            topic = affinity(retrieval, BACKGROUND)
+            queries.append(Query(name, str(draft["id"]), answerable, _rows(retrieval), topic))
 
 
 def collect(data: Path) -> list[Query]:
@@ -106,20 +118,20 @@ def collect(data: Path) -> list[Query]:
     queries: list[Query] = []
     off_topic = off_topic_drafts()
     libraries = [
-        (c.name, [c / "corpus_refusal.jsonl"], c / "queries_refusal.jsonl")
+        (c.name, [c / "corpus_refusal.jsonl"], [c / "queries_refusal.jsonl"])
         for c in sorted((data / "retrieval").iterdir())
         if (c / "queries_refusal.jsonl").exists()
     ]
-    # A Library about software like the one users deploy, with no questions of its own: what
-    # off-topic drafts match there is the lexical overlap the refusal sets never show.
-    libraries.append(("seed", SEED_LIBRARY, None))
+    # A Library about software like the one users deploy, with questions we wrote in users'
+    # words (answerable: those naming their section) and look-alikes it does not answer
+    # (training/grounding/README.md). The demo docs stay unseen: `promptgen eval` probes them.
+    libraries.append(("seed", SEED_LIBRARY, SEED_DRAFTS))
     for name, corpus, labelled in libraries:
         with tempfile.TemporaryDirectory() as tmp:
             store = SQLiteStore(Path(tmp) / "lib.db")
             ingest(store, [p for p in corpus if p.exists()], embed=_embed_blobs)
-            if labelled is not None:
-                lines = labelled.read_text().split("\n")
-                _judge(store, name, [json.loads(line) for line in lines if line.strip()], queries)
+            lines = [line for path in labelled for line in path.read_text().split("\n")]
+            _judge(store, name, [json.loads(line) for line in lines if line.strip()], queries)
             _judge(store, f"{name}+off", off_topic, queries)
             store.close()
         print(f"{name}: {len(queries)} queries so far", file=sys.stderr)
@@ -254,26 +266,39 @@ def check_monotone(model: Linear) -> list[str]:
     return [name for name in EVIDENCE if model.weights[FEATURES.index(name)] <= 0]
 
 
-def write_params(model: Linear, threshold: float, queries: Sequence[Query]) -> None:
-    fitted = sorted(
-        {q.collection for q in queries if "+" not in q.collection and q.collection != "seed"}
-    )
-    n = len(queries)
+def choose_gate(queries: Sequence[Query], loss: float = GATE_LOSS) -> float:
+    """The topic gate: the highest affinity below which at most ``loss`` of the answerable
+    drafts of every labelled Library fall (pooled), on a grid of 0.25."""
+    answerable = np.array([q.affinity for q in queries if q.answerable])
+    grid = np.arange(-6.0, 2.01, 0.25)
+    allowed = [g for g in grid if (answerable < g).mean() <= loss]
+    return float(max(allowed)) if allowed else -6.0
+
+
+def gated(p: Sequence[float], queries: Sequence[Query], gate: float) -> list[float]:
+    """What the service reports: refused (0) below the gate, else the model's probability."""
+    return [v if q.affinity >= gate else 0.0 for v, q in zip(p, queries, strict=True)]
+
+
+def write_params(model: Linear, threshold: float, gate: float, fitted: Sequence[Query]) -> None:
+    names = sorted({q.collection for q in fitted})
     lines = [
         '"""GroundingModel\'s fitted parameters. Written by scripts/fit_grounding.py: do not edit."""',
         "",
-        f"# Fitted on {n} drafts: the refusal queries of ../shared/data ({', '.join(fitted)}) and",
-        "# everyday drafts of our own against those Libraries and the seed docs (none answerable),",
-        "# Platt step folded in. The weights multiply promptgen.grounding.features, in FEATURES order.",
+        f"# Fitted on the {len(fitted)} refusal queries of ../shared/data ({', '.join(names)}), Platt",
+        "# step folded in. The weights multiply promptgen.grounding.features, in FEATURES order.",
         "WEIGHTS: tuple[float, ...] = (",
         *(f"    {w:.6g},  # {name}" for w, name in zip(model.weights, FEATURES, strict=True)),
         ")",
         f"INTERCEPT = {model.intercept:.6g}",
         "# The collections the weights were fitted on; every other Library is unseen.",
-        f"FITTED_ON: tuple[str, ...] = ({''.join(repr(c) + ', ' for c in fitted).rstrip(' ')})",
+        f"FITTED_ON: tuple[str, ...] = ({''.join(repr(c) + ', ' for c in names).rstrip(' ')})",
         "# Best pooled refusal F1 on out-of-fold probabilities: the default of the setting",
         "# PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings reads it from here).",
         f"THRESHOLD = {threshold}",
+        f"# The topic gate (grounding.affinity): at most {GATE_LOSS:.0%} of the answerable drafts of the",
+        "# labelled Libraries (the refusal sets and training/grounding's seed questions) fall below it.",
+        f"MIN_AFFINITY = {gate}",
         "",
     ]
     PARAMS.write_text("\n".join(lines))
@@ -283,9 +308,13 @@ def main() -> None:
     data = Path(sys.argv[1])
     queries = collect(data)
     current = Settings().grounding_threshold
+    # The logistic is fitted on the refusal sets alone: their questions are written from the
+    # documents, so what separates answerable from not there is the answer being present. The
+    # other groups (our seed questions, everyday drafts) judge the topic gate and are reported.
+    refusal = [q for q in queries if q.collection in REFUSAL_SETS]
 
-    fit_half = [q for q in queries if zlib.crc32(q.id.encode()) % 2 == 0]
-    test_half = [q for q in queries if zlib.crc32(q.id.encode()) % 2 == 1]
+    fit_half = [q for q in refusal if zlib.crc32(q.id.encode()) % 2 == 0]
+    test_half = [q for q in refusal if zlib.crc32(q.id.encode()) % 2 == 1]
     half_model, half_oof = fit(fit_half)
     half_threshold = choose_threshold(half_oof, fit_half)
     print(f"held-out: fitted on {len(fit_half)} queries (even CRC32 of id), tested on the other")
@@ -297,20 +326,26 @@ def main() -> None:
         {"it": half_threshold, "setting": current},
     )
 
-    model, oof = fit(queries)
-    threshold = choose_threshold(oof, queries)
-    print(f"all {len(queries)} queries: threshold {threshold} (setting now {current})")
+    model, oof = fit(refusal)
+    threshold = choose_threshold(oof, refusal)
+    gate = choose_gate(queries)
+    print(
+        f"{len(refusal)} refusal queries: threshold {threshold} (setting now {current}); gate {gate}"
+    )
     thresholds = {"it": threshold, "setting": current}
-    report("out-of-fold", oof, queries, thresholds)
+    report("out-of-fold", oof, refusal, thresholds)
+    report("oof+gate", gated(oof, refusal, gate), refusal, thresholds)
     p = probabilities(model, queries)
-    report("in-sample", p, queries, thresholds)
-    print("calibration, in-sample (predicted p | queries | mean p | share answerable):")
-    calibration_table(p, queries)
+    report("in-sample+gate", gated(p, queries, gate), queries, thresholds)
+    print(
+        "calibration, in-sample, refusal sets (predicted p | queries | mean p | share answerable):"
+    )
+    calibration_table(probabilities(model, refusal), refusal)
     bad = check_monotone(model)
     if bad:
         sys.exit(f"not written: the weight of {', '.join(bad)} is not positive")
     if "--dry-run" not in sys.argv:
-        write_params(model, threshold, queries)
+        write_params(model, threshold, gate, refusal)
         print(f"wrote {PARAMS}")
 
 

@@ -214,13 +214,18 @@ def train_intent_command(
     no_embeddings: Annotated[
         bool, typer.Option(help="Hashed n-grams only, without the static embedding.")
     ] = False,
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(help="JSONL of evaluation ids (<file stem>:<id>) never to train on."),
+    ] = None,
 ) -> None:
     """Rebuild the intent model from labelled prompts."""
     from promptgen.embed import Embedder
-    from promptgen.intent.train import load_examples, train
+    from promptgen.intent.train import evaluation_ids, load_examples, train
 
     try:
-        examples = load_examples(data, max_per_label=max_per_label)
+        held_out = evaluation_ids(exclude or [])
+        examples = load_examples(data, max_per_label=max_per_label, exclude=held_out)
         model = train(examples, embedder=None if no_embeddings else Embedder())
     except (PromptGenError, OSError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
@@ -239,7 +244,7 @@ def eval_command(
         Path | None,
         typer.Option(
             "--suite",
-            help="Our own evaluation folder (intent sets, probes.toml); default ./evaluation.",
+            help="Our own evaluation folder (intent sets, suite.toml); default ./evaluation.",
         ),
     ] = None,
     json_out: Annotated[
@@ -264,7 +269,7 @@ def eval_command(
     if not data.is_dir():
         err.print(f"[red]error:[/red] {data} is not a folder")
         raise typer.Exit(2)
-    if suite is None and Path("evaluation/probes.toml").is_file():
+    if suite is None and Path("evaluation/suite.toml").is_file():
         suite = Path("evaluation")
     if suite is not None and not suite.is_dir():
         err.print(f"[red]error:[/red] {suite} is not a folder")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from promptgen import grounding_params
+from promptgen.library.background import Background
 from promptgen.library.terms import searchable_words
 from promptgen.retrieve import Retrieval
 from promptgen.types import Grounding, Hit, Refusal
@@ -39,6 +40,13 @@ def features(hit: Hit, retrieval: Retrieval) -> tuple[float, ...]:
     )
 
 
+def affinity(retrieval: Retrieval, background: Background) -> float:
+    """How much more the Library uses the draft's content terms than ordinary English does."""
+    return background.affinity(
+        retrieval.content, retrieval.frequencies, retrieval.library_chunks, retrieval.average_length
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class GroundingModel:
     """Calibrated logistic model of P(the Library grounds the draft, given this passage).
@@ -52,6 +60,14 @@ class GroundingModel:
 
     weights: tuple[float, ...] = grounding_params.WEIGHTS
     intercept: float = grounding_params.INTERCEPT
+    # The topic gate: a draft whose affinity with the Library is below this is refused before
+    # any passage is scored (its words are everyday English, not the Library's subject).
+    min_affinity: float = grounding_params.MIN_AFFINITY
+    background: Background = field(default_factory=Background.load, repr=False)
+
+    def on_topic(self, retrieval: Retrieval) -> bool:
+        """Whether the draft's words are what this Library is about (see ``affinity``)."""
+        return affinity(retrieval, self.background) >= self.min_affinity
 
     def logit(self, hit: Hit, retrieval: Retrieval) -> float:
         """The model's log-odds for ``hit`` (the probability before the logistic)."""
@@ -74,8 +90,9 @@ def _refuse(code: str, reason: str, *, confidence: float, threshold: float) -> G
     return Grounding(False, confidence, (), Refusal(code, reason), threshold)
 
 
-def _unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
-    """Why the draft cannot be judged at all (nothing to search, or too little typed), or None."""
+def unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
+    """Why the draft cannot be judged at all (nothing to search, too little typed, too few
+    topic words), or None."""
     if retrieval.library_chunks == 0:
         return Refusal(
             "empty_library", "the Library is empty: ingest documents first (promptgen ingest PATH)"
@@ -89,11 +106,14 @@ def _unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
             "too_few_terms",
             f"{_count_words(words)} cannot ground a draft, {min_terms} are needed: keep typing",
         )
-    if not retrieval.content:
-        # "what's 15% of 80": complete, but nothing in it names a topic a passage could be about.
+    if searchable_words(set(retrieval.content)) < min_terms:
+        # "what's 15% of 80": complete, but nothing in it names a topic a passage could be
+        # about; "how do I get better at chess": one topic word, which any passage that holds
+        # it covers in full.
         return Refusal(
             "no_grounding",
-            "the draft's words are numbers and common words only: no Library passage can ground it",
+            f"the draft has fewer than {min_terms} topic words (numbers and common words do not "
+            "count): no Library passage can ground it",
         )
     return None
 
@@ -138,9 +158,19 @@ def decide(
     passages score: one word ("hi", "ok", "fix") is covered in full by any passage that holds
     it, so the model, fitted on whole questions, would call it grounded with near certainty.
     """
-    early = _unjudgeable(retrieval, min_terms)
+    early = unjudgeable(retrieval, min_terms)
     if early is not None:
         return _refuse(early.code, early.reason, confidence=0.0, threshold=threshold)
+    if not model.on_topic(retrieval):
+        # Everyday drafts share words with any Library ("is it bad to run every day" against
+        # docs about running benchmarks); only the Library's own vocabulary can ground.
+        return _refuse(
+            "no_grounding",
+            "the draft's words are not what this Library is about: they are no more frequent "
+            "in it than in everyday English",
+            confidence=0.0,
+            threshold=threshold,
+        )
     # Retrieval order is kept: it ranks relevance; the probability decides what may be used.
     scored = [replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits]
     best = max(scored, key=lambda h: h.score, default=None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -62,6 +62,9 @@ class Retrieval:
     terms: tuple[str, ...]
     library_chunks: int
     idf_total: float = 0.0
+    # Chunks holding each draft term, and the Library's mean chunk length in terms.
+    frequencies: dict[str, int] = field(default_factory=dict)
+    average_length: float = 0.0
 
     @property
     def content(self) -> list[str]:
@@ -293,4 +296,11 @@ def retrieve(
     else:
         scored.sort(key=lambda s: -s.bm25)
     hits = tuple(s.hit() for s in scored[:k])
-    return Retrieval(hits, tuple(terms), corpus.chunks, sum(weights.values()))
+    return Retrieval(
+        hits,
+        tuple(terms),
+        corpus.chunks,
+        sum(weights.values()),
+        corpus.frequencies,
+        corpus.average_length,
+    )

@@ -132,7 +132,7 @@ def _suite(root: Path) -> Path:
         root / "probe" / "off.jsonl",
         [{"id": "f1", "text": "suggest a vegetarian lasagna recipe with spinach"}],
     )
-    (root / "probes.toml").write_text(
+    (root / "suite.toml").write_text(
         '[[probe]]\nname = "ops"\nlibrary = ["library"]\nanswerable = "probe/answerable.jsonl"\n'
         'lookalike = "probe/lookalike.jsonl"\noff_library = ["probe/off.jsonl"]\n',
         encoding="utf-8",

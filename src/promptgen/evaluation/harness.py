@@ -12,9 +12,11 @@ from promptgen.evaluation import probes, tasks
 from promptgen.evaluation.datasets import (
     collections,
     intent_files,
+    read_jsonl,
     routing_files,
     suite_intent_files,
 )
+from promptgen.evaluation.relabelled import relabelled_sets
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.settings import Settings
 
@@ -33,7 +35,8 @@ def run(
 
     ``data``: third-party sets laid out like ../shared/data. ``suite``: our own evaluation folder
     (the repository's ``evaluation/``): its ``*/intent/*.jsonl`` sets are reported one by one,
-    never pooled with ``data``'s, and its ``probes.toml`` Libraries run as the probes task.
+    never pooled with ``data``'s, with the sets its ``suite.toml`` relabels, and its Libraries
+    run as the probes task.
     """
     base = base or Settings()
     classifier = IntentClassifier.load(base.intent_model_path)
@@ -51,8 +54,12 @@ def run(
     if "intent" in only:
         report["intent"] = tasks.evaluate_intent(classifier, intent_files(data), limit=limit)
         if suite is not None:
-            own = tasks.evaluate_intent(classifier, suite_intent_files(suite), limit=limit)
-            report["intent_own"] = {k: v for k, v in own.items() if k != "ALL"}
+            own: dict[str, Any] = {p.stem: read_jsonl(p) for p in suite_intent_files(suite)}
+            for name, records in relabelled_sets(suite, data):
+                own[name] = records
+            report["intent_own"] = tasks.evaluate_intent_sets(
+                classifier, own, limit=limit, pooled=False
+            )
     if "retrieval" in only:
         report["retrieval"] = {
             c.name: tasks.evaluate_retrieval(make_engine, c, speed, limit=limit)

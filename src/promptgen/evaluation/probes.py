@@ -5,7 +5,7 @@ A probe names a Library (files to ingest) and up to three sets of drafts written
 Library's vocabulary, not its answers) and ``off_library`` (everyday drafts on other topics).
 The answerable share grounded, whether the answering section is among the context, and the
 share of the others grounded are what a person sees in the pre-send indicator. Probes are
-listed in ``probes.toml`` of the evaluation suite folder (``evaluation/`` in the repository).
+listed in ``suite.toml`` of the evaluation suite folder (``evaluation/`` in the repository).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from promptgen.types import Hit, PrecomputeResult
 
 EngineFactory = Callable[[Settings], PromptGen]
 CONFIDENT = 0.9  # an off-Library draft grounded at least this sure is the worst kind of error
+SUITE_FILE = "suite.toml"
 EXAMPLES = 5  # ids of the most confident mistakes kept in the report, to look at
 
 
@@ -39,12 +40,17 @@ class Probe:
     off_library: tuple[Path, ...]
 
 
-def load_probes(suite: Path) -> list[Probe]:
-    """The probes of ``suite/probes.toml`` (none when the file is absent)."""
-    manifest = suite / "probes.toml"
+def read_suite(suite: Path) -> dict[str, Any]:
+    """The suite's manifest, ``suite/suite.toml`` (empty when absent)."""
+    manifest = suite / SUITE_FILE
     if not manifest.is_file():
-        return []
-    config = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        return {}
+    return tomllib.loads(manifest.read_text(encoding="utf-8"))
+
+
+def load_probes(suite: Path) -> list[Probe]:
+    """The probes of the suite's manifest."""
+    config = read_suite(suite)
 
     def path(value: str | None) -> Path | None:
         return None if value is None else (suite / value).resolve()

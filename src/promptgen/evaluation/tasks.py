@@ -6,7 +6,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,13 +59,24 @@ def evaluate_intent(
     classifier: IntentClassifier, files: list[Path], *, limit: int | None = None
 ) -> dict[str, Any]:
     """Per-file and pooled (ALL) classification reports; unlabelled records are skipped."""
+    return evaluate_intent_sets(classifier, {p.stem: read_jsonl(p) for p in files}, limit=limit)
+
+
+def evaluate_intent_sets(
+    classifier: IntentClassifier,
+    sets: dict[str, Iterable[dict[str, Any]]],
+    *,
+    limit: int | None = None,
+    pooled: bool = True,
+) -> dict[str, Any]:
+    """A classification report per named set of records, and pooled over all (ALL)."""
     report: dict[str, Any] = {}
     pooled_gold: list[str] = []
     pooled_pred: list[str] = []
     pooled_conf: list[float] = []
-    for path in files:
+    for name, records in sets.items():
         gold, predicted, confidence = [], [], []
-        for record in read_jsonl(path):
+        for record in records:
             label = normalize_label(record.get("label"))
             if label is None:
                 continue
@@ -76,11 +87,11 @@ def evaluate_intent(
             if limit and len(gold) >= limit:
                 break
         if gold:
-            report[path.stem] = _labelled(gold, predicted, confidence)
+            report[name] = _labelled(gold, predicted, confidence)
             pooled_gold += gold
             pooled_pred += predicted
             pooled_conf += confidence
-    if pooled_gold:
+    if pooled and pooled_gold:
         report["ALL"] = _labelled(pooled_gold, pooled_pred, pooled_conf)
     return report
 

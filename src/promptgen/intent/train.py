@@ -40,9 +40,16 @@ def normalize_label(label: object) -> str | None:
 
 
 def load_examples(
-    paths: list[Path], *, max_per_label: int | None = None, seed: int = 13
+    paths: list[Path],
+    *,
+    max_per_label: int | None = None,
+    seed: int = 13,
+    exclude: frozenset[str] = frozenset(),
 ) -> list[Example]:
-    """Labelled prompts from JSONL files; at most ``max_per_label`` per file and label."""
+    """Labelled prompts from JSONL files; at most ``max_per_label`` per file and label.
+
+    ``exclude``: records never to train on, named ``<file stem>:<id>`` (an evaluation set's ids).
+    """
     rng = random.Random(seed)
     examples: list[Example] = []
     for path in paths:
@@ -56,6 +63,8 @@ def load_examples(
                 raise InvalidInput(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
             label = normalize_label(record.get("label"))
             text = record.get("text")
+            if f"{path.stem}:{record.get('id')}" in exclude:
+                continue
             if label and isinstance(text, str) and text.strip():
                 by_label.setdefault(label, []).append(Example(text, label, path.stem))
         for items in by_label.values():
@@ -162,3 +171,13 @@ def train(
     return IntentClassifier(
         w.astype(np.float32), b.astype(np.float32), labels, temperature, metadata, embedder
     )
+
+
+def evaluation_ids(paths: list[Path]) -> frozenset[str]:
+    """The ``id`` of every record of the given JSONL files (evaluation labels to keep out)."""
+    ids: set[str] = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.strip():
+                ids.add(str(json.loads(line)["id"]))
+    return frozenset(ids)

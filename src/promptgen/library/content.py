@@ -36,6 +36,10 @@ _NUMBER = re.compile(r"^[\d.,]+$")
 
 def is_content_term(term: str) -> bool:
     """Whether ``term`` (an index term) can count as evidence that a passage answers a draft."""
+    # One Latin letter is a variable, an initial or a list marker ("7 x 8", "option b"), not a
+    # topic; a single CJK character is a word and stays.
+    if len(term) == 1 and term.isascii():
+        return False
     return term not in GENERIC_TERMS and _NUMBER.match(term) is None
 
 

@@ -1,0 +1,59 @@
+"""Build the background term frequencies the Refusal Contract compares a Library against.
+
+How often each index term (stemmed, as promptgen.library.terms makes them) occurs in ordinary
+English, from wordfreq's "large" English list (wordfreq 3.1.1: code Apache-2.0, data CC BY-SA 4.0,
+built from Wikipedia, subtitles, news, books, web text, Twitter and Reddit; see its README). The
+frequencies of the words that stem alike are summed. Written to
+src/promptgen/models/background/ with a manifest (source, licence, sha256 of the table).
+Run offline in the dev environment (wordfreq is a dev dependency, never needed at run time):
+
+    .venv/bin/python scripts/build_background.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from importlib.metadata import version
+from pathlib import Path
+
+from wordfreq import top_n_list, word_frequency
+
+from promptgen.library.terms import TERMS_VERSION, terms
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "promptgen" / "models" / "background"
+WORDS = 400_000  # the whole large English list (about 320,000 words)
+FLOOR = 1e-8  # wordfreq's smallest frequency: rarer terms are not listed
+
+
+def main() -> None:
+    frequencies: dict[str, float] = {}
+    for word in top_n_list("en", WORDS, wordlist="large"):
+        stems = terms(word)
+        if len(stems) != 1:  # stopwords, and "words" that split into several terms
+            continue
+        frequency = word_frequency(word, "en", wordlist="large")
+        frequencies[stems[0]] = frequencies.get(stems[0], 0.0) + frequency
+    rows = sorted((t, f) for t, f in frequencies.items() if f >= FLOOR)
+    OUT.mkdir(parents=True, exist_ok=True)
+    table = OUT / "terms.tsv.gz"
+    text = "".join(f"{t}\t{f:.3g}\n" for t, f in rows)
+    # mtime=0: the same table gives the same bytes, so the checksum only changes with the data.
+    table.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    manifest = {
+        "name": "background",
+        "what": "frequency of each index term in ordinary English (sum over its words)",
+        "source": f"wordfreq {version('wordfreq')} (large English list), https://github.com/rspeer/wordfreq",
+        "licence": "CC BY-SA 4.0 (wordfreq's data); this derived table is shared under the same",
+        "terms_version": TERMS_VERSION,
+        "terms": len(rows),
+        "files": {table.name: hashlib.sha256(table.read_bytes()).hexdigest()},
+        "built_by": "scripts/build_background.py",
+    }
+    (OUT / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {table} ({len(rows):,} terms, {table.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
