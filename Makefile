@@ -87,7 +87,7 @@ intent-model: install
 	  $(SHARED_INTENT)/gsm8k_test.jsonl $(SHARED_INTENT)/mmlu_routellm.jsonl \
 	  $(SHARED_INTENT)/mbpp_test.jsonl $(SHARED_INTENT)/arena_hard_v2.jsonl \
 	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 3000 \
-	  --exclude evaluation/real_prompts/labels.jsonl \
+	  --exclude evaluation/real_prompts/labels.jsonl --relabel training/intent/relabelled.jsonl \
 	  --out src/promptgen/intent/intent_model.npz
 
 # Rebuild the shipped router from RouteLLM's per-prompt answers (Apache-2.0); --evaluate first

@@ -218,14 +218,22 @@ def train_intent_command(
         list[Path] | None,
         typer.Option(help="JSONL of evaluation ids (<file stem>:<id>) never to train on."),
     ] = None,
+    relabel: Annotated[
+        list[Path] | None,
+        typer.Option(help="JSONL {id, label} of our labels for records (<file stem>:<id>)."),
+    ] = None,
 ) -> None:
     """Rebuild the intent model from labelled prompts."""
     from promptgen.embed import Embedder
-    from promptgen.intent.train import evaluation_ids, load_examples, train
+    from promptgen.intent.train import load_examples, read_labels, train
 
     try:
-        held_out = evaluation_ids(exclude or [])
-        examples = load_examples(data, max_per_label=max_per_label, exclude=held_out)
+        examples = load_examples(
+            data,
+            max_per_label=max_per_label,
+            exclude=frozenset(read_labels(exclude or [])),
+            relabel=read_labels(relabel or []),
+        )
         model = train(examples, embedder=None if no_embeddings else Embedder())
     except (PromptGenError, OSError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)

@@ -11,7 +11,10 @@ WEIGHTS: tuple[float, ...] = (
 )
 INTERCEPT = -6.8139
 # The collections the weights were fitted on; every other Library is unseen.
-FITTED_ON: tuple[str, ...] = ('cranfield', 'pubmedqa',)
+FITTED_ON: tuple[str, ...] = (
+    "cranfield",
+    "pubmedqa",
+)
 # Best pooled refusal F1 on out-of-fold probabilities: the default of the setting
 # PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings reads it from here).
 THRESHOLD = 0.645

@@ -6,6 +6,7 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +46,14 @@ def load_examples(
     max_per_label: int | None = None,
     seed: int = 13,
     exclude: frozenset[str] = frozenset(),
+    relabel: Mapping[str, str] | None = None,
 ) -> list[Example]:
     """Labelled prompts from JSONL files; at most ``max_per_label`` per file and label.
 
-    ``exclude``: records never to train on, named ``<file stem>:<id>`` (an evaluation set's ids).
+    Records are named ``<file stem>:<id>``. ``exclude``: records never to train on (an
+    evaluation set's ids). ``relabel``: our label for records whose own label is coarser.
     """
+    relabel = relabel or {}
     rng = random.Random(seed)
     examples: list[Example] = []
     for path in paths:
@@ -61,10 +65,11 @@ def load_examples(
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InvalidInput(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            label = normalize_label(record.get("label"))
-            text = record.get("text")
-            if f"{path.stem}:{record.get('id')}" in exclude:
+            name = f"{path.stem}:{record.get('id')}"
+            if name in exclude:
                 continue
+            label = normalize_label(relabel.get(name, record.get("label")))
+            text = record.get("text")
             if label and isinstance(text, str) and text.strip():
                 by_label.setdefault(label, []).append(Example(text, label, path.stem))
         for items in by_label.values():
@@ -173,11 +178,12 @@ def train(
     )
 
 
-def evaluation_ids(paths: list[Path]) -> frozenset[str]:
-    """The ``id`` of every record of the given JSONL files (evaluation labels to keep out)."""
-    ids: set[str] = set()
+def read_labels(paths: list[Path]) -> dict[str, str]:
+    """``{id: label}`` of label files (``{id, label, ...}`` per line, ids ``<file stem>:<id>``)."""
+    labels: dict[str, str] = {}
     for path in paths:
         for line in path.read_text(encoding="utf-8").split("\n"):
             if line.strip():
-                ids.add(str(json.loads(line)["id"]))
-    return frozenset(ids)
+                record = json.loads(line)
+                labels[str(record["id"])] = str(record["label"])
+    return labels
