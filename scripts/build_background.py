@@ -12,14 +12,16 @@ Run offline in the dev environment (wordfreq is a dev dependency, never needed a
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import io
 import json
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 from wordfreq import top_n_list, word_frequency
 
+from promptgen.library.background import TABLE, term_key
 from promptgen.library.terms import TERMS_VERSION, terms
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "promptgen" / "models" / "background"
@@ -35,15 +37,19 @@ def main() -> None:
             continue
         frequency = word_frequency(word, "en", wordlist="large")
         frequencies[stems[0]] = frequencies.get(stems[0], 0.0) + frequency
-    rows = sorted((t, f) for t, f in frequencies.items() if f >= FLOOR)
+    kept = {term_key(t): f for t, f in frequencies.items() if f >= FLOOR}
+    keys = np.array(sorted(kept), dtype=np.uint64)
+    values = np.array([kept[int(k)] for k in keys], dtype=np.float32)
     OUT.mkdir(parents=True, exist_ok=True)
-    table = OUT / "terms.tsv.gz"
-    text = "".join(f"{t}\t{f:.3g}\n" for t, f in rows)
-    # mtime=0: the same table gives the same bytes, so the checksum only changes with the data.
-    table.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    table = OUT / TABLE
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, keys=keys, frequencies=values)
+    table.write_bytes(buffer.getvalue())
+    rows = kept
     manifest = {
         "name": "background",
-        "what": "frequency of each index term in ordinary English (sum over its words)",
+        "what": "frequency of each index term in ordinary English (sum over its words); keys are "
+        "the first 8 bytes of blake2b(term), sorted (promptgen.library.background.term_key)",
         "source": f"wordfreq {version('wordfreq')} (large English list), https://github.com/rspeer/wordfreq",
         "licence": "CC BY-SA 4.0 (wordfreq's data); this derived table is shared under the same",
         "terms_version": TERMS_VERSION,

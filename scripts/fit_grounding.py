@@ -292,7 +292,7 @@ def write_params(model: Linear, threshold: float, gate: float, fitted: Sequence[
         ")",
         f"INTERCEPT = {model.intercept:.6g}",
         "# The collections the weights were fitted on; every other Library is unseen.",
-        f"FITTED_ON: tuple[str, ...] = ({''.join(repr(c) + ', ' for c in names).rstrip(' ')})",
+        f"FITTED_ON: tuple[str, ...] = ({', '.join(json.dumps(c) for c in names)})",
         "# Best pooled refusal F1 on out-of-fold probabilities: the default of the setting",
         "# PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings reads it from here).",
         f"THRESHOLD = {threshold}",

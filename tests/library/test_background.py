@@ -12,8 +12,8 @@ from promptgen.library.background import FLOOR, Background
 def test_shipped_table_matches_its_manifest_and_knows_common_words() -> None:
     folder = resources.files("promptgen.models.background")
     manifest = json.loads(folder.joinpath("MANIFEST.json").read_text(encoding="utf-8"))
-    raw = folder.joinpath("terms.tsv.gz").read_bytes()
-    assert hashlib.sha256(raw).hexdigest() == manifest["files"]["terms.tsv.gz"]
+    raw = folder.joinpath("terms.npz").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == manifest["files"]["terms.npz"]
     assert "wordfreq" in manifest["source"] and "CC BY-SA" in manifest["licence"]
     background = Background.load()
     # Stemmed index terms: "running" and "runs" are both "run".
