@@ -63,6 +63,7 @@ export function makeResult(text: string, overrides: Partial<PrecomputeResult> = 
       id: "example-small",
       reason: "cheapest tier 1 model whose context window fits",
       estimated_cost_usd: 0.00012,
+      strong_benefit: 0.2,
       alternatives: [{ id: "example-medium", estimated_cost_usd: 0.0011, fits_context: true }],
     },
     timings_ms: { total: 5.2 },
