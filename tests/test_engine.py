@@ -42,9 +42,10 @@ def test_random_unindexed_query_is_refused(demo_engine: PromptGen) -> None:
     result = demo_engine.precompute("random unindexed query").to_dict()
     assert not result["grounded"] and result["optimized_prompt"] is None and result["context"] == []
     assert result["refusal"]["code"] == "no_grounding"
-    assert (
-        f"threshold {demo_engine.settings.grounding_threshold:.2f}" in result["refusal"]["reason"]
-    )
+    reason = result["refusal"]["reason"]
+    # Refused by the topic gate (everyday words), or by the passage model below the threshold.
+    threshold = f"threshold {demo_engine.settings.grounding_threshold:.2f}"
+    assert "not what this Library is about" in reason or threshold in reason
     # Intent, tokens and model are answered even when refused.
     assert result["intent"]["label"] and result["tokens"]["prompt"] > 0 and result["model"]["id"]
 
