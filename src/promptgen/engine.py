@@ -16,7 +16,13 @@ from promptgen.cost.estimate import estimate_output_tokens
 from promptgen.cost.routing import TierThresholds, select_model
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.embed.embedder import Embedder, Vectors
-from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong
+from promptgen.errors import (
+    EmptyText,
+    InvalidInput,
+    LibraryUnavailable,
+    TextNotUnicode,
+    TextTooLong,
+)
 from promptgen.grounding import GroundingModel, decide
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.library import open_store
@@ -114,6 +120,14 @@ class PromptGen:
             raise InvalidInput("text must be a string")
         if not text.strip():
             raise EmptyText("text is empty: type a draft first")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # JSON may carry "\ud800" alone; no tokenizer or database can take it.
+            raise TextNotUnicode(
+                f"text holds a lone surrogate (U+{ord(text[exc.start]):04X}) at character "
+                f"{exc.start}: send valid Unicode text"
+            ) from None
         if len(text) > self.settings.max_text_chars:
             raise TextTooLong(
                 f"text is {len(text):,} characters; the limit is {self.settings.max_text_chars:,} "

@@ -27,6 +27,12 @@ class EmptyText(InvalidInput):
     code = "empty_text"
 
 
+class TextNotUnicode(InvalidInput):
+    """The draft holds a lone surrogate (valid JSON, not valid Unicode text)."""
+
+    code = "invalid_text"
+
+
 class TextTooLong(InvalidInput):
     """The draft is longer than the configured limit."""
 

@@ -42,6 +42,9 @@ async def test_options_and_request_id(client: httpx.AsyncClient) -> None:
         ('{"text":', 400, "malformed_json"),
         ('{"text": ""}', 400, "empty_text"),
         ('{"text": "   "}', 400, "empty_text"),
+        # A lone surrogate is valid JSON but not Unicode text (it was a 500).
+        ('{"text": "\\ud800 library integration"}', 400, "invalid_text"),
+        ('{"text": "ok \\udfff"}', 400, "invalid_text"),
         ('{"text": 42}', 422, "invalid_input"),
         ('{"txt": "hello"}', 422, "invalid_input"),
         ('{"text": "hi", "options": {"max_context": 0}}', 422, "invalid_input"),
