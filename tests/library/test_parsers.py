@@ -69,6 +69,15 @@ def test_jsonl_corpus_gives_one_document_per_record(tmp_path: Path) -> None:
     assert [(d.key, d.title) for d in docs] == [("a", "Alpha"), ("b", "b")]
 
 
+def test_jsonl_corpus_with_a_repeated_id_is_refused_naming_both_records(tmp_path: Path) -> None:
+    # A repeated id used to keep only one of the records and report nothing.
+    path = tmp_path / "corpus.jsonl"
+    rows = [{"id": "a", "text": "first"}, {"id": "b", "text": "x"}, {"id": "a", "text": "third"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    with pytest.raises(ParseError, match=r"record 3 repeats id 'a' of record 1"):
+        parse_file(path)
+
+
 def _chatgpt_export() -> list[dict[str, object]]:
     def node(
         nid: str, parent: str | None, children: list[str], role: str, text: str

@@ -188,10 +188,18 @@ def _jsonl_records(text: str, path: Path) -> list[Any]:
 
 def _corpus_documents(records: list[Any], path: Path) -> list[ParsedDocument]:
     docs: list[ParsedDocument] = []
+    seen: dict[str, int] = {}
     for number, record in enumerate(records, 1):
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise ParseError(f"{path}: record {number} needs a string 'text' field")
         doc_id = str(record.get("id", number))
+        if doc_id in seen:
+            # Each id is one document: a repeat would silently replace the earlier text.
+            raise ParseError(
+                f"{path}: record {number} repeats id {doc_id!r} of record {seen[doc_id]}; "
+                "ids must be unique in a file (rename or drop one)"
+            )
+        seen[doc_id] = number
         title = str(record.get("title") or doc_id)
         body = record["text"].strip()
         docs.append(ParsedDocument(doc_id, title, "jsonl", (Section(title, body),) if body else ()))
