@@ -155,14 +155,14 @@ def _score(
     length: int,
     weights: dict[str, float],
     coverage_weights: dict[str, float],
+    coverage_total: float,
     average_length: float,
 ) -> _Scored:
     # Coverage counts every content term of the draft, including ones the Library has never
     # seen: a draft whose distinctive words are absent is not grounded however well its common
     # words match. Numbers and filler are left out (library/content.py): they match anywhere.
-    total = sum(coverage_weights.values())
     matched = sum(map(coverage_weights.__getitem__, filter(counts.__contains__, coverage_weights)))
-    coverage = matched / total if total else 0.0
+    coverage = matched / coverage_total if coverage_total else 0.0
     score = _bm25(counts, length, weights, average_length)
     return _Scored(candidate, counts, length, score, coverage)
 
@@ -277,8 +277,16 @@ def retrieve(
         _searched_terms(terms, weights, corpus.frequencies), library=library, k=max(k, POOL)
     )
     coverage_weights = {t: weights[t] for t in content_terms(terms)}
+    coverage_total = sum(coverage_weights.values())  # once per draft, not once per candidate
     scored = [
-        _score(c, *term_counts(c.terms), weights, coverage_weights, corpus.average_length)
+        _score(
+            c,
+            *term_counts(c.terms),
+            weights,
+            coverage_weights,
+            coverage_total,
+            corpus.average_length,
+        )
         for c in candidates
     ]
     if fusion is not None and scored:
