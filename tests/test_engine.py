@@ -26,12 +26,13 @@ RESULT_KEYS = {
     "refusal",
     "tokens",
     "model",
+    "cached",
     "timings_ms",
 }
 
 
 def test_library_integration_context_is_grounded_with_citations(demo_engine: PromptGen) -> None:
-    result = demo_engine.precompute("library integration context").to_dict()
+    result = demo_engine.precompute("library integration context").response().model_dump()
     assert result["grounded"] and result["refusal"] is None
     assert result["context"] and all(c["source"].startswith("docs/") for c in result["context"])
     assert all(0.0 <= c["score"] <= 1.0 for c in result["context"])
@@ -39,7 +40,7 @@ def test_library_integration_context_is_grounded_with_citations(demo_engine: Pro
 
 
 def test_random_unindexed_query_is_refused(demo_engine: PromptGen) -> None:
-    result = demo_engine.precompute("random unindexed query").to_dict()
+    result = demo_engine.precompute("random unindexed query").response().model_dump()
     assert not result["grounded"] and result["optimized_prompt"] is None and result["context"] == []
     assert result["refusal"]["code"] == "no_grounding"
     reason = result["refusal"]["reason"]
@@ -55,7 +56,9 @@ def test_implement_authentication_is_code(demo_engine: PromptGen) -> None:
 
 
 def test_result_matches_the_documented_contract(demo_engine: PromptGen) -> None:
-    result = json.loads(json.dumps(demo_engine.precompute("how is the model selected?").to_dict()))
+    result = json.loads(
+        demo_engine.precompute("how is the model selected?").response().model_dump_json()
+    )
     assert set(result) == RESULT_KEYS
     assert set(result["intent"]) == {"label", "confidence", "scores"}
     assert set(result["tokens"]) >= {"prompt", "context", "estimated_output", "tokenizer"}
@@ -148,13 +151,17 @@ def test_an_exact_repeat_is_answered_from_the_cache(engine: PromptGen, notes: Pa
     engine.ingest([notes])
     first = engine.precompute("how do we roll back the billing router?")
     again = engine.precompute("how do we roll back the billing router?")
-    assert "cache" in again.timings_ms and "cache" not in first.timings_ms
+    assert again.cached and not first.cached
+    assert set(again.timings_ms) == set(first.timings_ms)  # the same six keys, cached or not
     assert again.request_id != first.request_id
-    assert again.to_dict()["optimized_prompt"] == first.to_dict()["optimized_prompt"]
+    assert (
+        again.response().model_dump()["optimized_prompt"]
+        == first.response().model_dump()["optimized_prompt"]
+    )
     other = engine.precompute(
         "how do we roll back the billing router?", PrecomputeOptions(max_context=1)
     )
-    assert "cache" not in other.timings_ms  # options are part of the key
+    assert not other.cached  # options are part of the key
 
 
 def test_a_library_change_invalidates_cached_answers(engine: PromptGen, notes: Path) -> None:
@@ -200,7 +207,7 @@ def test_one_word_draft_is_not_grounded_until_a_second_word_arrives(
         pg = PromptGen(configured, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
         try:
             assert not pg.ingest([notes]).failed
-            one = pg.precompute("kubectl").to_dict()
+            one = pg.precompute("kubectl").response().model_dump()
             assert one["grounded"] is one_word_grounded
             if not one_word_grounded:
                 assert one["refusal"]["code"] == "too_few_terms"

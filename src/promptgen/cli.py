@@ -199,7 +199,7 @@ def precompute_command(
         options = PrecomputeOptions(library=library, budget_usd=budget, model=model)
         result = pg.precompute(text, options)
     if as_json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print(result.response().model_dump_json(indent=2))
     else:
         out.print(render.precompute_view(result))
 

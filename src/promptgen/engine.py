@@ -1,4 +1,4 @@
-"""PromptGen, the facade: builds each stage once from Settings and runs the precompute pipeline."""
+"""PromptGen, the facade: owns every stage (built from Settings or injected) and runs the pipeline."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 from promptgen import __version__
 from promptgen.cache import LRUCache
 from promptgen.cost.catalog import ModelCatalog
-from promptgen.cost.estimate import estimate_output_tokens
-from promptgen.cost.routing import TierThresholds, select_model
+from promptgen.cost.quote import Quoter
+from promptgen.cost.routing import RouterModel, TierThresholds
 from promptgen.cost.tokenizer import Tokenizer
-from promptgen.embed.embedder import Embedder, Vectors
+from promptgen.embed.embedder import Embedder
 from promptgen.errors import (
     EmptyText,
     InvalidInput,
@@ -23,26 +23,32 @@ from promptgen.errors import (
     TextNotUnicode,
     TextTooLong,
 )
-from promptgen.grounding import GroundingModel, decide
+from promptgen.grounding import Grounder, GroundingModel
 from promptgen.intent.classifier import IntentClassifier
+from promptgen.intent.features import featurize
 from promptgen.library import open_store
 from promptgen.library.index import SearchIndex, default_directory
 from promptgen.library.ingest import IngestReport, Progress, ingest
-from promptgen.library.store import LibraryStats, LibraryStore, Searchable
+from promptgen.library.store import LibraryStats, LibraryStore
 from promptgen.optimize import optimize
-from promptgen.retrieve import Retrieval, TermCounts, retrieve
+from promptgen.retrieve import Retriever
 from promptgen.settings import Settings
-from promptgen.types import (
-    Grounding,
-    Hit,
-    Intent,
-    ModelChoice,
-    PrecomputeResult,
-    Refusal,
-    TokenCounts,
+from promptgen.stages import (
+    Catalog,
+    Classifier,
+    Embedding,
+    Optimizer,
+    Router,
+    TokenCounter,
+    Vector,
 )
+from promptgen.stages import Grounder as GroundingStage
+from promptgen.stages import Retriever as RetrievalStage
+from promptgen.types import STAGES, Grounding, Hit, PrecomputeResult
 
 log = logging.getLogger(__name__)
+
+AnswerKey = tuple[tuple[str, int], str, str, "PrecomputeOptions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,39 +61,73 @@ class PrecomputeOptions:
     model: str | None = None
 
 
+class _Laps:
+    """Milliseconds per stage, in pipeline order."""
+
+    def __init__(self, clock: Callable[[], float], started: float) -> None:
+        self.clock, self.started, self.last = clock, started, started
+        self.timings: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = self.clock()
+        self.timings[stage] = (now - self.last) * 1000
+        self.last = now
+
+    def done(self) -> dict[str, float]:
+        self.timings["total"] = (self.last - self.started) * 1000
+        return self.timings
+
+
 class PromptGen:
-    """The one core object the CLI, the HTTP service, the evaluation harness and users call."""
+    """The one core object the CLI, the HTTP service, the evaluation harness and users call.
+
+    Every stage is a constructor argument (see stages.py for what each must do); the ones not
+    given are built from ``settings``.
+    """
 
     def __init__(
         self,
         settings: Settings | None = None,
         *,
         store: LibraryStore | None = None,
-        classifier: IntentClassifier | None = None,
-        catalog: ModelCatalog | None = None,
-        tokenizer: Tokenizer | None = None,
-        grounding_model: GroundingModel | None = None,
-        embedder: Embedder | None = None,
+        embedder: Embedding | None = None,
+        classifier: Classifier | None = None,
+        retriever: RetrievalStage | None = None,
+        grounder: GroundingStage | None = None,
+        optimizer: Optimizer = optimize,
+        tokenizer: TokenCounter | None = None,
+        catalog: Catalog | None = None,
+        router: Router | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings = settings or Settings()
         self.embedder = embedder or Embedder()
         self.classifier = classifier or IntentClassifier.load(
-            self.settings.intent_model_path, self.embedder
+            settings.intent_model_path, self.embedder
         )
-        self.catalog = catalog or ModelCatalog.load(self.settings.catalog_path)
+        self.router = router or RouterModel.load(settings.router_model_path, self.embedder)
+        self.catalog = catalog or ModelCatalog.load(settings.catalog_path)
         self.tokenizer = tokenizer or Tokenizer()
-        for encoding in {self.settings.default_tokenizer, *(m.encoding for m in self.catalog)}:
-            self.tokenizer.encoding(encoding)  # load now, not inside the first request
-        self.grounding_model = grounding_model or GroundingModel()
-        self.store = store or open_store(self.settings)
-        self.index = self._open_index()
-        self._answers: LRUCache[PrecomputeResult] = LRUCache(self.settings.cache_size)
-        self._term_counts = TermCounts()
-        self._clock = clock
-        self._tiers = TierThresholds(
-            self.settings.route_balanced_at, self.settings.route_frontier_at
+        self.quoter = Quoter(
+            self.catalog,
+            self.tokenizer,
+            default_encoding=settings.default_tokenizer,
+            thresholds=TierThresholds(settings.route_balanced_at, settings.route_frontier_at),
         )
+        self.store = store or open_store(settings)
+        self.index = self._open_index() if retriever is None else None
+        self.retriever = retriever or Retriever(self.store, self.index, embedder=self.embedder)
+        self.grounder = grounder or Grounder(
+            GroundingModel(),
+            threshold=settings.grounding_threshold,
+            max_passages=settings.context_k,
+            max_tokens=settings.max_context_tokens,
+            count_tokens=self.count_tokens,
+            min_terms=settings.grounding_min_terms,
+        )
+        self.optimizer = optimizer
+        self._answers: LRUCache[PrecomputeResult] = LRUCache(settings.cache_size)
+        self._clock = clock
 
     def _open_index(self) -> SearchIndex | None:
         """The derived search index, or None (the store searches) when off or unusable."""
@@ -101,13 +141,6 @@ class PromptGen:
         except (OSError, ValueError) as exc:
             log.warning("Search index unavailable at %s, the store will search: %s", directory, exc)
             return None
-
-    def _searchable(self, generation: tuple[str, int] | None = None) -> Searchable:
-        """The index when it is current, else the store (the index catches up meanwhile).
-
-        ``generation``: the store's, when the caller has just read it (one read per request).
-        """
-        return self.store if self.index is None else self.index.reader(generation)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> PromptGen:
@@ -135,148 +168,74 @@ class PromptGen:
             )
         return text
 
-    def _retrieve(
-        self, text: str, library: str, vector: Vectors, generation: tuple[str, int] | None
-    ) -> Retrieval | Refusal:
-        def search(source: Searchable) -> Retrieval:
-            return retrieve(
-                source,
-                text,
-                library=library,
-                embedder=self.embedder,
-                query_vector=vector,
-                term_counts=self._term_counts,
-            )
-
-        try:
-            source = self._searchable(generation)
-            try:
-                return search(source)
-            except (OSError, ValueError) as exc:  # the index failed: the store still answers
-                if source is self.store:
-                    raise
-                log.warning("Search index failed, the store searched instead: %s", exc)
-                return search(self.store)
-        except LibraryUnavailable as exc:
-            return Refusal("library_unavailable", f"the Library cannot be searched: {exc.message}")
-
-    def _ground(self, retrieval: Retrieval | Refusal, max_context: int | None) -> Grounding:
-        threshold = self.settings.grounding_threshold
-        if isinstance(retrieval, Refusal):
-            return Grounding(False, 0.0, (), retrieval, threshold)
-        return decide(
-            retrieval,
-            model=self.grounding_model,
-            threshold=threshold,
-            max_passages=max_context or self.settings.context_k,
-            max_tokens=self.settings.max_context_tokens,
-            count_tokens=self.count_tokens,
-            min_terms=self.settings.grounding_min_terms,
-        )
-
     def count_tokens(self, text: str) -> int:
         """Exact token count with the default encoding."""
         return self.tokenizer.count(text, self.settings.default_tokenizer)
-
-    def _tokens_per_model(self, text: str) -> dict[str, int]:
-        """Input tokens of ``text`` for every catalogued model (each encoding counted once)."""
-        counts = {e: self.tokenizer.count(text, e) for e in {m.encoding for m in self.catalog}}
-        return {
-            m.id: counts[m.encoding]
-            if m.is_exact
-            else round(counts[m.encoding] * m.estimate_factor)
-            for m in self.catalog
-        }
-
-    def _choose(
-        self,
-        text: str,
-        prompt: str,
-        grounding: Grounding,
-        intent: Intent,
-        options: PrecomputeOptions,
-        vector: Vectors,
-    ) -> ModelChoice:
-        output = estimate_output_tokens(text, intent, self.count_tokens(text))
-        per_model = self._tokens_per_model(prompt)
-        routed = select_model(
-            self.catalog,
-            intent=intent,
-            text=text,
-            input_tokens=per_model,
-            output_tokens=output,
-            budget_usd=options.budget_usd,
-            embedding=vector,
-            thresholds=self._tiers,
-        )
-        chosen, reason = routed.model, routed.reason
-        if options.model is not None:
-            chosen, reason = self.catalog.get(options.model), f"{options.model} was requested"
-        context_tokens = sum(self.count_tokens(h.text) for h in grounding.context)
-        factor = chosen.estimate_factor
-        tokens = TokenCounts(
-            prompt=per_model[chosen.id],
-            context=round(context_tokens * factor),
-            estimated_output=output,
-            tokenizer=chosen.tokenizer if chosen.is_exact else f"o200k_base×{factor:g} (estimate)",
-            exact=chosen.is_exact,
-        )
-        cost = next(c for c in routed.costs if c.id == chosen.id).estimated_cost_usd
-        return ModelChoice(chosen.id, reason, cost, tokens, routed.costs, routed.difficulty)
 
     def precompute(
         self, text: str, options: PrecomputeOptions | None = None, *, request_id: str | None = None
     ) -> PrecomputeResult:
         """Run the whole pipeline for one draft."""
         options = options or PrecomputeOptions()
-        started = last = self._clock()
-        timings: dict[str, float] = {}
+        started = self._clock()
         text = self.validate(text)
+        request_id = request_id or uuid.uuid4().hex
         key = self._answer_key(text, options)
         if key is not None and (known := self._answers.get(key)) is not None:
             elapsed = (self._clock() - started) * 1000
-            return replace(
-                known,
-                request_id=request_id or uuid.uuid4().hex,
-                timings_ms={"cache": elapsed, "total": elapsed},
-            )
-
-        def lap(stage: str) -> None:
-            nonlocal last
-            now = self._clock()
-            timings[stage] = (now - last) * 1000
-            last = now
-
-        vector = self.embedder.embed_one(text)  # shared by intent and retrieval
-        intent = self.classifier.classify(text, vector)
-        lap("intent")
-        library = options.library or self.settings.library
-        generation = None if key is None else key[0]  # read once for the cache and the index
-        retrieval = self._retrieve(text, library, vector, generation)
-        lap("retrieve")
-        grounding = self._ground(retrieval, options.max_context)
-        lap("ground")
-        optimized = optimize(text, intent, grounding)
-        lap("optimize")
-        model = self._choose(text, optimized.prompt or text, grounding, intent, options, vector)
-        lap("cost")
-        timings["total"] = (last - started) * 1000
-        result = PrecomputeResult(
-            request_id or uuid.uuid4().hex,
-            __version__,
+            timings = {stage: 0.0 for stage in STAGES} | {"total": elapsed}
+            return replace(known, request_id=request_id, timings_ms=timings, cached=True)
+        laps = _Laps(self._clock, started)
+        vector = self.embedder.embed_one(text)  # shared by intent, retrieval and the router
+        features = featurize(text)  # shared by intent and the router
+        intent = self.classifier.classify(text, vector, features)
+        laps.lap("intent")
+        grounding, searched = self._ground(text, options, vector, key, laps)
+        laps.lap("ground")
+        optimized = self.optimizer(text, intent, grounding)
+        laps.lap("optimize")
+        benefit = None if options.model else self.router.strong_benefit(text, vector, features)
+        model = self.quoter.quote(
+            text,
+            optimized.prompt or text,
+            grounding.context,
             intent,
-            grounding,
-            optimized,
-            model,
-            timings,
+            strong_benefit=benefit,
+            requested=options.model,
+            budget_usd=options.budget_usd,
         )
-        if key is not None and not isinstance(retrieval, Refusal):
+        laps.lap("cost")
+        result = PrecomputeResult(
+            request_id, __version__, intent, grounding, optimized, model, laps.done()
+        )
+        if key is not None and searched:  # an outage's refusal is never cached
             self._answers.put(key, result)
         return result
 
-    def _answer_key(
-        self, text: str, options: PrecomputeOptions
-    ) -> tuple[tuple[str, int], str, str, PrecomputeOptions] | None:
+    def _ground(
+        self,
+        text: str,
+        options: PrecomputeOptions,
+        vector: Vector,
+        key: AnswerKey | None,
+        laps: _Laps,
+    ) -> tuple[Grounding, bool]:
+        """Retrieve, then judge; and whether the Library could be searched at all."""
+        try:
+            # The generation was read once for the cache key; the index reuses it.
+            retrieval = self.retriever.retrieve(
+                text,
+                library=options.library or self.settings.library,
+                vector=vector,
+                generation=None if key is None else key[0],
+            )
+        except LibraryUnavailable as exc:
+            laps.lap("retrieve")
+            return self.grounder.unavailable(exc.message), False
+        laps.lap("retrieve")
+        return self.grounder.ground(retrieval, max_context=options.max_context), True
+
+    def _answer_key(self, text: str, options: PrecomputeOptions) -> AnswerKey | None:
         """What a precompute answer depends on, the Library's generation first; None when
         the Library cannot say its generation (nothing is cached then)."""
         if self._answers.size <= 0:
@@ -290,17 +249,8 @@ class PromptGen:
     def search(self, query: str, *, k: int = 10, library: str | None = None) -> list[Hit]:
         """Library passages for ``query`` in retrieval order, with calibrated scores."""
         query = self.validate(query)
-        retrieval = retrieve(
-            self._searchable(),
-            query,
-            library=library or self.settings.library,
-            k=k,
-            embedder=self.embedder,
-            term_counts=self._term_counts,
-        )
-        return [
-            replace(h, score=self.grounding_model.probability(h, retrieval)) for h in retrieval.hits
-        ]
+        retrieval = self.retriever.retrieve(query, library=library or self.settings.library, k=k)
+        return self.grounder.scored(retrieval)
 
     def ingest(
         self,

@@ -186,3 +186,53 @@ def decide(
         )
     context = _within_budget(scored, threshold, max_passages, max_tokens, count_tokens)
     return Grounding(True, best.score, context, None, threshold)
+
+
+class Grounder:
+    """The Refusal Contract as a pipeline stage: the one place a refusal is made.
+
+    Holds the grounding model and the limits from Settings; ``ground`` judges a retrieval,
+    ``unavailable`` refuses when the Library could not be searched at all.
+    """
+
+    def __init__(
+        self,
+        model: GroundingModel,
+        *,
+        threshold: float,
+        max_passages: int,
+        max_tokens: int,
+        count_tokens: Callable[[str], int],
+        min_terms: int = 1,
+    ) -> None:
+        self.model = model
+        self.threshold = threshold
+        self.max_passages = max_passages
+        self.max_tokens = max_tokens
+        self.count_tokens = count_tokens
+        self.min_terms = min_terms
+
+    def ground(self, retrieval: Retrieval, *, max_context: int | None = None) -> Grounding:
+        """Grounded with the passages above the threshold, or a refusal (see ``decide``)."""
+        return decide(
+            retrieval,
+            model=self.model,
+            threshold=self.threshold,
+            max_passages=max_context or self.max_passages,
+            max_tokens=self.max_tokens,
+            count_tokens=self.count_tokens,
+            min_terms=self.min_terms,
+        )
+
+    def unavailable(self, message: str) -> Grounding:
+        """The refusal when the Library cannot be searched (the store is down or locked)."""
+        return _refuse(
+            "library_unavailable",
+            f"the Library cannot be searched: {message}",
+            confidence=0.0,
+            threshold=self.threshold,
+        )
+
+    def scored(self, retrieval: Retrieval) -> list[Hit]:
+        """The retrieved passages in retrieval order, each with its calibrated score."""
+        return [replace(h, score=self.model.probability(h, retrieval)) for h in retrieval.hits]

@@ -14,7 +14,7 @@ from promptgen.types import Hit, PrecomputeResult
 
 def precompute_view(result: PrecomputeResult) -> Group:
     """Intent, grounding, context, optimized prompt and cost, as panels and tables."""
-    data = result.to_dict()
+    data = result.response().model_dump()
     intent = data["intent"]
     head = Text.assemble(
         ("intent ", "bold"),

@@ -11,19 +11,27 @@ The final order fuses the three (weights measured in docs/quality.md).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from promptgen.cache import LRUCache
-from promptgen.embed.embedder import Embedder, from_blob
+from promptgen.embed.embedder import from_blob
 from promptgen.library.content import content_terms
-from promptgen.library.store import Candidate, Searchable
+from promptgen.library.store import Candidate, LibraryStore, Searchable
 from promptgen.library.terms import query_terms
 from promptgen.types import Hit
+
+if TYPE_CHECKING:
+    from promptgen.library.index import SearchIndex
+    from promptgen.stages import Embedding
+
+log = logging.getLogger(__name__)
 
 # Candidates fetched per query: the pool that feedback and dense similarity re-rank.
 POOL = 50
@@ -259,7 +267,7 @@ def retrieve(
     *,
     library: str,
     k: int = CANDIDATES,
-    embedder: Embedder | None = None,
+    embedder: Embedding | None = None,
     fusion: Fusion | None = Fusion(),
     query_vector: np.ndarray | None = None,
     term_counts: Callable[[str], tuple[Counter[str], int]] = _count_terms,
@@ -312,3 +320,63 @@ def retrieve(
         corpus.frequencies,
         corpus.average_length,
     )
+
+
+class Retriever:
+    """The retrieval stage: searches the index when it is current, else the store.
+
+    The index is derived data: when it fails mid-search the store answers this draft and the
+    index catches up in the background. Owns the term-count cache shared by every draft.
+    """
+
+    def __init__(
+        self,
+        store: LibraryStore,
+        index: SearchIndex | None = None,
+        *,
+        embedder: Embedding | None = None,
+        k: int = CANDIDATES,
+    ) -> None:
+        self.store = store
+        self.index = index
+        self.embedder = embedder
+        self.k = k
+        self._term_counts = TermCounts()
+
+    def source(self, generation: tuple[str, int] | None = None) -> Searchable:
+        """The index when it is current, else the store (the index catches up meanwhile).
+
+        ``generation``: the store's, when the caller has just read it (one read per request).
+        """
+        return self.store if self.index is None else self.index.reader(generation)
+
+    def retrieve(
+        self,
+        text: str,
+        *,
+        library: str,
+        vector: np.ndarray | None = None,
+        generation: tuple[str, int] | None = None,
+        k: int | None = None,
+    ) -> Retrieval:
+        """The passages for ``text``; LibraryUnavailable when the store cannot be read."""
+
+        def search(source: Searchable) -> Retrieval:
+            return retrieve(
+                source,
+                text,
+                library=library,
+                k=k or self.k,
+                embedder=self.embedder,
+                query_vector=vector,
+                term_counts=self._term_counts,
+            )
+
+        source = self.source(generation)
+        try:
+            return search(source)
+        except (OSError, ValueError) as exc:  # the index failed: the store still answers
+            if source is self.store:
+                raise
+            log.warning("Search index failed, the store searched instead: %s", exc)
+            return search(self.store)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     intent_model_path: Path | None = Field(
         None, description="Intent model overriding the shipped one."
     )
+    router_model_path: Path | None = Field(
+        None, description="Router model overriding the shipped one."
+    )
     default_tokenizer: str = Field("o200k_base", description="Tokenizer for the token counts.")
     search_index: str = Field(
         "tantivy",
@@ -122,7 +125,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("catalog_path", "intent_model_path", "api_keys_file")
+    @field_validator("catalog_path", "intent_model_path", "router_model_path", "api_keys_file")
     @classmethod
     def _file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from promptgen.wire import PrecomputeResponse
+
+# The pipeline's stages in order; each answer times every one of them, then the total.
+STAGES: tuple[str, ...] = ("intent", "retrieve", "ground", "optimize", "cost", "total")
 
 INTENT_LABELS: tuple[str, ...] = (
     "code",
@@ -109,13 +115,14 @@ class ModelChoice:
     alternatives: tuple[ModelCost, ...]
     # The router's 0..1 score: how much more the strong tier is expected to help on this draft
     # than on the benchmark prompts (the percentile of its expected gain); tiers cut it at the
-    # settings route_balanced_at / route_frontier_at.
-    strong_benefit: float = 0.0
+    # settings route_balanced_at / route_frontier_at. None when the request named the model: the
+    # router does not run then.
+    strong_benefit: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PrecomputeResult:
-    """Everything PromptGen answers for one draft; ``to_dict`` is the public JSON contract."""
+    """Everything PromptGen answers for one draft; ``response()`` is the public JSON contract."""
 
     request_id: str
     version: str
@@ -124,6 +131,7 @@ class PrecomputeResult:
     optimized: Optimized
     model: ModelChoice
     timings_ms: dict[str, float] = field(default_factory=dict)
+    cached: bool = False  # answered from the answer cache (no stage ran)
 
     @property
     def grounded(self) -> bool:
@@ -135,55 +143,8 @@ class PrecomputeResult:
         """The optimized prompt, or None when refused."""
         return self.optimized.prompt
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape documented in DESIGN.md."""
-        refusal = self.grounding.refusal
-        tokens = self.model.tokens
-        return {
-            "request_id": self.request_id,
-            "version": self.version,
-            "intent": {
-                "label": self.intent.label,
-                "confidence": round(self.intent.confidence, 4),
-                "scores": {k: round(v, 4) for k, v in self.intent.scores.items()},
-            },
-            "grounded": self.grounding.is_grounded,
-            "confidence": round(self.grounding.confidence, 4),
-            "context": [
-                {
-                    "id": hit.chunk_id,
-                    "source": hit.source,
-                    "title": hit.heading or hit.title,
-                    "text": hit.text,
-                    "score": round(hit.score, 4),
-                }
-                for hit in self.grounding.context
-            ],
-            "optimized_prompt": self.optimized.prompt,
-            "suggestions": list(self.optimized.suggestions),
-            "refusal": None
-            if refusal is None
-            else {"code": refusal.code, "reason": refusal.reason},
-            "tokens": {
-                "prompt": tokens.prompt,
-                "context": tokens.context,
-                "estimated_output": tokens.estimated_output,
-                "tokenizer": tokens.tokenizer,
-                "exact": tokens.exact,
-            },
-            "model": {
-                "id": self.model.id,
-                "reason": self.model.reason,
-                "estimated_cost_usd": self.model.estimated_cost_usd,
-                "strong_benefit": round(self.model.strong_benefit, 4),
-                "alternatives": [
-                    {
-                        "id": alt.id,
-                        "estimated_cost_usd": alt.estimated_cost_usd,
-                        "fits_context": alt.fits_context,
-                    }
-                    for alt in self.model.alternatives
-                ],
-            },
-            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
-        }
+    def response(self) -> PrecomputeResponse:
+        """The public answer (the HTTP body, ``promptgen precompute --json``): see wire.py."""
+        from promptgen.wire import response
+
+        return response(self)

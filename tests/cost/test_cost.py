@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.estimate import estimate_output_tokens
-from promptgen.cost.routing import select_model
+from promptgen.cost.routing import RouterModel, select_model
 from promptgen.cost.tokenizer import ENCODINGS, EXPECTED_SHA256, Tokenizer, load_encoding
 from promptgen.errors import BudgetExceeded, CatalogInvalid, TokenizerUnavailable, UnknownModel
 from promptgen.types import Intent
@@ -77,7 +77,7 @@ def test_catalog_override_and_context_window(tmp_path: Path) -> None:
     short = select_model(
         catalog,
         intent=_intent("general"),
-        text="hi",
+        strong_benefit=0.0,
         input_tokens={"tiny": 5, "big": 6},
         output_tokens=10,
     )
@@ -85,7 +85,7 @@ def test_catalog_override_and_context_window(tmp_path: Path) -> None:
     long = select_model(
         catalog,
         intent=_intent("general"),
-        text="hi",
+        strong_benefit=0.0,
         input_tokens={"tiny": 45, "big": 54},
         output_tokens=10,
     )
@@ -95,7 +95,7 @@ def test_catalog_override_and_context_window(tmp_path: Path) -> None:
         select_model(
             catalog,
             intent=_intent("general"),
-            text="hi",
+            strong_benefit=0.0,
             input_tokens={"tiny": 45, "big": 54},
             output_tokens=10,
             budget_usd=1e-9,
@@ -120,10 +120,16 @@ def test_bad_catalogs_are_refused(tmp_path: Path, content: str, message: str) ->
 
 
 def test_routing_sends_hard_drafts_to_stronger_tiers(catalog: ModelCatalog) -> None:
+    router = RouterModel.load()
+
     def tier(text: str, label: str) -> int:
         tokens = {m.id: 20 for m in catalog}
         return select_model(
-            catalog, intent=_intent(label), text=text, input_tokens=tokens, output_tokens=100
+            catalog,
+            intent=_intent(label),
+            input_tokens=tokens,
+            output_tokens=100,
+            strong_benefit=router.strong_benefit(text),
         ).model.tier
 
     assert tier("hi there", "general") == 1

@@ -12,11 +12,10 @@ from promptgen.cost.routing import (
     CUE_NAMES,
     RouterModel,
     RouterModelInvalid,
-    difficulty,
     select_model,
-    shipped_router,
 )
-from promptgen.intent.features import DIMENSIONS
+from promptgen.errors import BudgetExceeded
+from promptgen.intent.features import DIMENSIONS, featurize
 from promptgen.types import Intent
 
 # Prompts we wrote: a one-step lookup and a multi-step word problem with many quantities.
@@ -36,7 +35,7 @@ def _intent(label: str) -> Intent:
 
 @pytest.fixture(scope="module")
 def router() -> RouterModel:
-    return shipped_router()
+    return RouterModel.load()
 
 
 def _toy(
@@ -71,15 +70,16 @@ def test_shipped_model_loads_and_describes_itself(router: RouterModel) -> None:
 
 def test_learned_score_ranks_a_multi_step_problem_above_a_lookup(router: RouterModel) -> None:
     assert router.score(HARD) > router.score(EASY)
-    assert difficulty(HARD, router=router) > difficulty(EASY, router=router)
+    assert router.strong_benefit(HARD) > router.strong_benefit(EASY)
 
 
-def test_difficulty_is_a_percentile_and_reads_the_text_only(router: RouterModel) -> None:
+def test_strong_benefit_is_a_percentile_and_shared_inputs_change_nothing(
+    router: RouterModel,
+) -> None:
     for text in (EASY, HARD, "hi", "x" * 5000):
-        assert 0.0 <= difficulty(text, router=router) <= 1.0
-    assert difficulty(HARD, _intent("math"), router=router) == difficulty(
-        HARD, _intent("general"), router=router
-    )
+        assert 0.0 <= router.strong_benefit(text) <= 1.0
+    vector, features = router.embedder.embed_one(HARD), featurize(HARD)
+    assert router.strong_benefit(HARD, vector, features) == router.strong_benefit(HARD)
 
 
 def test_a_precomputed_embedding_gives_the_same_score(router: RouterModel) -> None:
@@ -90,7 +90,7 @@ def test_a_precomputed_embedding_gives_the_same_score(router: RouterModel) -> No
 def test_explicit_asks_for_rigour_raise_the_difficulty(router: RouterModel) -> None:
     plain = "Show that the sum of two even numbers is even."
     asked = "Prove rigorously that the sum of two even numbers is even, with a complete proof."
-    assert difficulty(asked, router=router) > difficulty(plain, router=router)
+    assert router.strong_benefit(asked) > router.strong_benefit(plain)
 
 
 def test_save_load_round_trip(tmp_path: Path) -> None:
@@ -193,24 +193,49 @@ def test_selection_follows_the_router_and_says_why(
 ) -> None:
     tokens = {m.id: 200 for m in catalog}
 
-    def routed(text: str, label: str) -> tuple[int, str, float]:
+    def routed(text: str, label: str) -> tuple[int, str, float | None]:
         result = select_model(
             catalog,
             intent=_intent(label),
-            text=text,
             input_tokens=tokens,
             output_tokens=300,
-            router=router,
+            strong_benefit=router.strong_benefit(text),
         )
-        return result.model.tier, result.reason, result.difficulty
+        return result.model.tier, result.reason, result.strong_benefit
 
     easy_tier, _, _ = routed(EASY, "research")
     hard_tier, reason, score = routed(HARD, "math")
-    assert easy_tier <= hard_tier
+    assert easy_tier <= hard_tier and score is not None
     assert f"strong_benefit {score:.2f}" in reason and "math draft" in reason
+
+
+def test_a_requested_model_is_priced_without_routing(catalog: ModelCatalog) -> None:
+    tokens = {m.id: 200 for m in catalog}
+    wanted = max(catalog, key=lambda m: m.tier).id
+    result = select_model(
+        catalog,
+        intent=_intent("code"),
+        input_tokens=tokens,
+        output_tokens=300,
+        strong_benefit=None,
+        requested=wanted,
+    )
+    assert result.model.id == wanted and result.strong_benefit is None
+    assert result.reason == f"{wanted} was requested"
+    assert len(result.costs) == len(list(catalog))
+    with pytest.raises(BudgetExceeded, match="over the budget"):
+        select_model(
+            catalog,
+            intent=_intent("code"),
+            input_tokens=tokens,
+            output_tokens=300,
+            strong_benefit=None,
+            requested=wanted,
+            budget_usd=1e-12,
+        )
 
 
 def test_drafts_shorter_than_any_training_prompt_stay_small(router: RouterModel) -> None:
     # The learned score is an extrapolation on greetings and one-liners: they are scaled down.
-    assert difficulty("hi", router=router) < 0.45
-    assert difficulty("what is 2+2", router=router) < difficulty(HARD, router=router)
+    assert router.strong_benefit("hi") < 0.45
+    assert router.strong_benefit("what is 2+2") < router.strong_benefit(HARD)

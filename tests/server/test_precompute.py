@@ -7,6 +7,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from promptgen.intent.features import Features
+from promptgen.stages import Vector
+from promptgen.types import Intent
+
 pytestmark = pytest.mark.anyio
 
 
@@ -107,9 +111,9 @@ async def test_metrics_move_with_requests(client: httpx.AsyncClient) -> None:
 class ExplodingClassifier:
     """A classifier that crashes, to prove one bad request does not take the server down."""
 
-    labels = ("general",)
-
-    def classify(self, text: str, embedding: object = None) -> None:
+    def classify(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> Intent:
         raise RuntimeError("boom")
 
     def fingerprint(self) -> str:
@@ -123,7 +127,7 @@ async def test_an_exception_is_a_500_and_is_counted(
 
     engine = PromptGen(
         settings, classifier=ExplodingClassifier(), catalog=catalog, tokenizer=tokenizer
-    )  # type: ignore[arg-type]
+    )
     async with make_client(engine=engine) as broken:
         response = await broken.post("/api/precompute", json={"text": "hello"})
         assert response.status_code == 500

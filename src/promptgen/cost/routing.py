@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from promptgen.archives import loading, read_npz, write_npz
-from promptgen.cost.catalog import ModelCatalog, ModelEntry
+from promptgen.cost.catalog import ModelEntry
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import BudgetExceeded, PromptGenError
-from promptgen.intent.features import DIMENSIONS, featurize
+from promptgen.intent.features import DIMENSIONS, Features, featurize
 from promptgen.types import Intent, ModelCost
+
+if TYPE_CHECKING:
+    from promptgen.stages import Catalog, Embedding
 
 # The learned router (``router_model.npz``, built by ``scripts/train_router.py``). Each member
 # is a pair of logistic regressions, P(the strong model answers right) and P(the weak one does),
@@ -69,7 +72,7 @@ class Routed:
     model: ModelEntry
     reason: str
     costs: tuple[ModelCost, ...]
-    difficulty: float
+    strong_benefit: float | None  # None: the model was requested, the router did not run
 
 
 class RouterModelInvalid(PromptGenError):
@@ -148,7 +151,7 @@ class RouterModel:
         blend_scale: Vector,
         quantiles: Vector,
         metadata: dict[str, object] | None = None,
-        embedder: Embedder | None = None,
+        embedder: Embedding | None = None,
         length_quantiles: Vector | None = None,
         length_weight: Vector | None = None,
     ) -> None:
@@ -181,13 +184,13 @@ class RouterModel:
         self._embedder = embedder
 
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> Embedding:
         """The static embedding model, loaded on first use."""
         if self._embedder is None:
             self._embedder = self._check(Embedder())
         return self._embedder
 
-    def _check(self, embedder: Embedder) -> Embedder:
+    def _check(self, embedder: Embedding) -> Embedding:
         if embedder.dimensions != self.embedding_dimensions:
             raise RouterModelInvalid(
                 f"router model expects {self.embedding_dimensions}-dimension embeddings, the "
@@ -196,7 +199,7 @@ class RouterModel:
         return embedder
 
     @classmethod
-    def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> RouterModel:
+    def load(cls, path: Path | None = None, embedder: Embedding | None = None) -> RouterModel:
         """The model at ``path``, or the one shipped in the package."""
         with loading("router model", path, SHIPPED_ROUTER, "make router-model", RouterModelInvalid):
             archive = read_npz(path, "promptgen.cost", SHIPPED_ROUTER)
@@ -239,9 +242,11 @@ class RouterModel:
         scaled: Vector = (raw - self.dense_mean) / self.dense_scale
         return scaled
 
-    def logits(self, text: str, embedding: Vector | None = None) -> Vector:
+    def logits(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> Vector:
         """Each member's log-odds that the strong and that the weak model answer right."""
-        indices, values = featurize(text)
+        indices, values = features if features is not None else featurize(text)
         result: Vector = (
             values @ self.weights[indices]
             + self.dense(text, embedding) @ self.weights[DIMENSIONS:]
@@ -249,15 +254,19 @@ class RouterModel:
         )
         return result
 
-    def gains(self, text: str, embedding: Vector | None = None) -> Vector:
+    def gains(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> Vector:
         """Each member's P(strong right) − P(weak right): the accuracy the strong model adds."""
-        probs = 1.0 / (1.0 + np.exp(-self.logits(text, embedding)))
+        probs = 1.0 / (1.0 + np.exp(-self.logits(text, embedding, features)))
         result: Vector = (probs[0::2] - probs[1::2]).astype(np.float32)
         return result
 
-    def score(self, text: str, embedding: Vector | None = None) -> float:
+    def score(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> float:
         """The mean of the members' standardized gains (higher: the strong model helps more)."""
-        standardized = (self.gains(text, embedding) - self.blend_mean) / self.blend_scale
+        standardized = (self.gains(text, embedding, features) - self.blend_mean) / self.blend_scale
         return float(standardized.mean())
 
     def percentile(self, score: float) -> float:
@@ -280,41 +289,29 @@ class RouterModel:
         steps = np.linspace(0.0, 1.0, len(self.length_quantiles))
         return float(np.interp(math.log1p(len(text.split())), self.length_quantiles, steps))
 
-    def blend(self, text: str, embedding: Vector | None = None) -> float:
+    def blend(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> float:
         """The learned percentile and the length percentile, averaged with ``length_weight``."""
         weight = self.length_weight_for(text)
-        learned = 0.0 if weight >= 1.0 else self.percentile(self.score(text, embedding))
+        learned = 0.0 if weight >= 1.0 else self.percentile(self.score(text, embedding, features))
         length = self.length_percentile(text) if weight > 0.0 else 0.0
         return (1.0 - weight) * learned + weight * length
 
+    def strong_benefit(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> float:
+        """A 0..1 score of how much capability the draft needs (higher routes to stronger models).
 
-@functools.cache
-def shipped_router() -> RouterModel:
-    """The package's router model, loaded once per process."""
-    return RouterModel.load()
-
-
-def difficulty(
-    text: str,
-    intent: Intent | None = None,
-    *,
-    router: RouterModel | None = None,
-    embedding: Vector | None = None,
-) -> float:
-    """A 0..1 score of how much capability the draft needs (higher routes to stronger models).
-
-    The learned score's percentile among the training prompts blended with the draft's length
-    percentile (``RouterModel.blend``), scaled down for drafts shorter than any the router was
-    trained on, plus a bonus for explicit asks for rigour (see
-    ``_HARD_CUES``). ``intent`` is accepted for callers that have it; the score
-    reads the text alone. ``embedding``: the draft's static embedding, when already computed.
-    """
-    del intent
-    model = router or shipped_router()
-    score = model.blend(text, embedding)
-    score *= min(1.0, len(text.split()) / _SHORT_WORDS)
-    score += min(_CUE_CAP, _CUE_STEP * len(_HARD_CUES.findall(text)))
-    return min(1.0, score)
+        The learned score's percentile among the training prompts blended with the draft's
+        length percentile (``blend``), scaled down for drafts shorter than any the router was
+        trained on, plus a bonus for explicit asks for rigour (``_HARD_CUES``). It reads the
+        text alone; ``embedding`` and ``features`` are the draft's, when already computed.
+        """
+        score = self.blend(text, embedding, features)
+        score *= min(1.0, len(text.split()) / _SHORT_WORDS)
+        score += min(_CUE_CAP, _CUE_STEP * len(_HARD_CUES.findall(text)))
+        return min(1.0, score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,30 +328,40 @@ def required_tier(score: float, thresholds: TierThresholds = TierThresholds()) -
 
 
 def select_model(
-    catalog: ModelCatalog,
+    catalog: Catalog,
     *,
     intent: Intent,
-    text: str,
     input_tokens: dict[str, int],
     output_tokens: int,
+    strong_benefit: float | None,
+    requested: str | None = None,
     budget_usd: float | None = None,
-    router: RouterModel | None = None,
-    embedding: Vector | None = None,
     thresholds: TierThresholds = TierThresholds(),
 ) -> Routed:
-    """Cheapest model of the needed tier (preferring ones strong at the intent) that fits.
+    """Every model's cost, and the requested model or the cheapest one of the needed tier
+    (preferring ones strong at the intent) that fits the window and the budget.
 
-    ``router``: the learned router (default: the shipped one); ``embedding``: the draft's static
-    embedding, when the caller already has it (saves embedding the draft twice).
+    ``strong_benefit``: the router's score for the draft (None when ``requested`` names the
+    model: the router is not run then).
     """
-    score = difficulty(text, intent, router=router, embedding=embedding)
-    tier = required_tier(score, thresholds)
     costs = []
     for model in catalog:
         tokens = input_tokens[model.id]
         fits = tokens + output_tokens <= model.context_window
         costs.append(ModelCost(model.id, round(model.cost_usd(tokens, output_tokens), 8), fits))
+    ordered = tuple(sorted(costs, key=lambda c: c.estimated_cost_usd))
     cost_of = {c.id: c for c in costs}
+    if requested is not None:
+        chosen = catalog.get(requested)
+        price = cost_of[chosen.id].estimated_cost_usd
+        if budget_usd is not None and price > budget_usd:
+            raise BudgetExceeded(
+                f"{requested} is estimated at ${price:g} for this draft, over the budget of "
+                f"${budget_usd:g}; raise the budget or ask for another model"
+            )
+        return Routed(chosen, f"{requested} was requested", ordered, None)
+    score = 0.0 if strong_benefit is None else strong_benefit
+    tier = required_tier(score, thresholds)
     candidates = [m for m in catalog if cost_of[m.id].fits_context and m.tier >= tier]
     if budget_usd is not None:
         candidates = [m for m in candidates if cost_of[m.id].estimated_cost_usd <= budget_usd]
@@ -378,5 +385,4 @@ def select_model(
         f"{chosen.id} is the cheapest {TIER_NAMES[chosen.tier]} model {strong} {intent.label} "
         f"whose {chosen.context_window:,}-token window fits"
     )
-    ordered = tuple(sorted(costs, key=lambda c: c.estimated_cost_usd))
     return Routed(chosen, reason, ordered, score)

@@ -110,6 +110,10 @@ class Tokenizer:
             self._encodings[name] = load_encoding(name)
         return self._encodings[name]
 
+    def preload(self, name: str) -> None:
+        """Load encoding ``name`` now (a server does it at startup, not in the first request)."""
+        self.encoding(name)
+
     def count(self, text: str, encoding: str = "o200k_base") -> int:
         """Exact token count; special-token text is counted as ordinary text, never refused."""
         if "\n" not in text:

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from promptgen.cost.catalog import ModelCatalog
+from promptgen.cost.routing import RouterModel
 from promptgen.cost.tokenizer import Tokenizer
+from promptgen.embed.embedder import Embedder
 from promptgen.engine import PromptGen
 from promptgen.evaluation import probes, tasks
 from promptgen.evaluation.datasets import (
@@ -39,7 +41,10 @@ def run(
     run as the probes task.
     """
     base = base or Settings()
-    classifier = IntentClassifier.load(base.intent_model_path)
+    # Built once and shared by every engine: the stages do not depend on the Library.
+    embedder = Embedder()
+    classifier = IntentClassifier.load(base.intent_model_path, embedder)
+    router = RouterModel.load(base.router_model_path, embedder)
     catalog = ModelCatalog.load(base.catalog_path)
     tokenizer = Tokenizer()
 
@@ -47,7 +52,14 @@ def run(
         # No answer cache: the speed figures are for drafts the engine computes.
         update = {"database_url": settings.database_url, "cache_size": 0}
         merged = base.model_copy(update=update)
-        return PromptGen(merged, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
+        return PromptGen(
+            merged,
+            embedder=embedder,
+            classifier=classifier,
+            router=router,
+            catalog=catalog,
+            tokenizer=tokenizer,
+        )
 
     speed = tasks.SpeedLog()
     report: dict[str, Any] = {}
@@ -75,7 +87,7 @@ def run(
         report["routing"] = {}
         for path in routing_files(data):
             try:
-                report["routing"][path.stem] = tasks.evaluate_routing(classifier, path, limit=limit)
+                report["routing"][path.stem] = tasks.evaluate_routing(router, path, limit=limit)
             except tasks.UnreadableSet as exc:
                 report.setdefault("skipped", []).append(str(exc))
     if "probes" in only and suite is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from promptgen import grounding_params
-from promptgen.cost.routing import difficulty, shipped_router
+from promptgen.cost.routing import RouterModel
 from promptgen.engine import PromptGen
 from promptgen.evaluation import metrics
 from promptgen.evaluation.bm25 import PlainBM25
@@ -196,7 +196,7 @@ def evaluate_refusal(
 
 
 def evaluate_routing(
-    classifier: IntentClassifier, path: Path, *, limit: int | None = None, seed: int = 7
+    router: RouterModel, path: Path, *, limit: int | None = None, seed: int = 7
 ) -> dict[str, Any]:
     """CPT50/80/95 and APGR of the router's strong_benefit, and of random routing for reference.
 
@@ -210,7 +210,7 @@ def evaluate_routing(
                 f"{path.name}: record {number} has no 'prompt' and 'correct' of "
                 f"{STRONG_MODEL} and {WEAK_MODEL}"
             )
-    scores = [difficulty(r["prompt"], classifier.classify(r["prompt"])) for r in records]
+    scores = [router.strong_benefit(r["prompt"]) for r in records]
     strong = [bool(r["correct"][STRONG_MODEL]) for r in records]
     weak = [bool(r["correct"][WEAK_MODEL]) for r in records]
     curve = metrics.routing_curve(scores, strong, weak)
@@ -221,8 +221,8 @@ def evaluate_routing(
     )
     # A router trained on this very set scores itself in-sample: say so, with the held-out
     # figures its training script measured on the half it did not see.
-    router: dict[str, Any] = dict(shipped_router().metadata)
-    held_out = router.get("held_out_odd_half", {}).get(path.stem, {})
+    trained: dict[str, Any] = dict(router.metadata)
+    held_out = trained.get("held_out_odd_half", {}).get(path.stem, {})
     return {
         "n": len(records),
         "cpt50": metrics.cpt(curve, 0.5),
@@ -230,7 +230,7 @@ def evaluate_routing(
         "cpt95": metrics.cpt(curve, 0.95),
         "apgr": metrics.apgr(curve),
         "random_apgr": random_apgr,
-        "router_trained_on_set": path.stem in router.get("sources", []),
+        "router_trained_on_set": path.stem in trained.get("sources", []),
         "held_out_apgr": held_out.get("apgr"),
         "held_out_cpt50": held_out.get("cpt50"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -12,8 +13,11 @@ import numpy.typing as npt
 from promptgen.archives import loading, read_npz, write_npz
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import IntentModelInvalid
-from promptgen.intent.features import DIMENSIONS, featurize
+from promptgen.intent.features import DIMENSIONS, Features, featurize
 from promptgen.types import INTENT_LABELS, Intent
+
+if TYPE_CHECKING:
+    from promptgen.stages import Embedding
 
 SHIPPED_MODEL = "intent_model.npz"
 
@@ -28,7 +32,7 @@ class IntentClassifier:
         labels: tuple[str, ...],
         temperature: float = 1.0,
         metadata: dict[str, object] | None = None,
-        embedder: Embedder | None = None,
+        embedder: Embedding | None = None,
     ) -> None:
         # Rows past DIMENSIONS, when present, weigh the draft's static embedding.
         dense = weights.shape[0] - DIMENSIONS
@@ -51,7 +55,7 @@ class IntentClassifier:
         self._fingerprint: str | None = None
 
     @classmethod
-    def load(cls, path: Path | None = None, embedder: Embedder | None = None) -> IntentClassifier:
+    def load(cls, path: Path | None = None, embedder: Embedding | None = None) -> IntentClassifier:
         """The model at ``path``, or the one shipped in the package."""
         with loading(
             "intent model", path, SHIPPED_MODEL, "promptgen train-intent", IntentModelInvalid
@@ -81,10 +85,14 @@ class IntentClassifier:
         )
 
     def logits(
-        self, text: str, embedding: npt.NDArray[np.float32] | None = None
+        self,
+        text: str,
+        embedding: npt.NDArray[np.float32] | None = None,
+        features: Features | None = None,
     ) -> npt.NDArray[np.float32]:
-        """Uncalibrated class scores (``embedding``: the draft's vector, when already computed)."""
-        indices, values = featurize(text)
+        """Uncalibrated class scores (``embedding``, ``features``: the draft's, when already
+        computed)."""
+        indices, values = features if features is not None else featurize(text)
         rows = self.weights[indices].astype(np.float32, copy=False)
         result: npt.NDArray[np.float32] = values @ rows + self.bias
         if self.embedder is not None:
@@ -92,9 +100,14 @@ class IntentClassifier:
             result = result + vector @ self.weights[DIMENSIONS:].astype(np.float32, copy=False)
         return result
 
-    def classify(self, text: str, embedding: npt.NDArray[np.float32] | None = None) -> Intent:
+    def classify(
+        self,
+        text: str,
+        embedding: npt.NDArray[np.float32] | None = None,
+        features: Features | None = None,
+    ) -> Intent:
         """The most likely intent with temperature-calibrated probabilities for every label."""
-        scaled = self.logits(text, embedding) / self.temperature
+        scaled = self.logits(text, embedding, features) / self.temperature
         exp = np.exp(scaled - scaled.max())
         probs = exp / exp.sum()
         best = int(probs.argmax())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import re
@@ -17,6 +16,10 @@ DIMENSIONS = 1 << 17
 HEAD_CHARS = 1500
 TAIL_CHARS = 400
 CHAR_NGRAM_CHARS = 300
+
+# A draft's hashed features: sorted indices and their L2-normalized values. The facade computes
+# them once per draft and hands them to the intent classifier and the router, which both read them.
+Features = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
 
 _TOKEN = re.compile(r"[a-z]+|\d+|[^\sa-z\d]")
 _CODE_CUE = re.compile(
@@ -43,12 +46,10 @@ def _cues(text: str, tokens: list[str]) -> list[str]:
     return cues
 
 
-@functools.lru_cache(maxsize=64)
-def featurize(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+def featurize(text: str) -> Features:
     """Hashed feature indices and L2-normalized log-count values for ``text``.
 
-    Cached for the last few texts: the intent classifier and the router both read the draft's
-    features in one precompute. The arrays are read-only for that reason.
+    The arrays are read-only: one draft's features are shared by the classifier and the router.
     """
     if len(text) > HEAD_CHARS + TAIL_CHARS:
         text = f"{text[:HEAD_CHARS]}\n{text[-TAIL_CHARS:]}"

@@ -17,6 +17,7 @@ from promptgen.server.errors import install_error_handlers
 from promptgen.server.library_routes import library
 from promptgen.server.logs import configure_logging, log
 from promptgen.server.metrics import Metrics
+from promptgen.server.observe import PrecomputeObserver
 from promptgen.server.routes import api, ops
 from promptgen.server.security import KeyChecker, RateLimiter
 from promptgen.settings import Settings
@@ -89,6 +90,7 @@ def create_app(promptgen: PromptGen | None = None, settings: Settings | None = N
         max_body=settings.max_body_bytes,
         max_upload=settings.max_upload_bytes,
         logger=logger,
+        observer=PrecomputeObserver(app.state.metrics, logger),
     )
     web_dir = settings.web_dir or WEB_DIST
     if web_dir.is_dir():

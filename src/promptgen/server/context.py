@@ -1,4 +1,5 @@
-"""ASGI middleware: request id, body-size limit, timing and the one log line per request."""
+"""ASGI middleware: request id, body-size limit, timing and the one log line per request
+(a precompute's is written by server/observe.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from promptgen.server.logs import log
+from promptgen.server.observe import PrecomputeObserver
 
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
-PRECOMPUTE_PATH = "/api/precompute"
 UPLOAD_PATH = "/api/library/documents"
 
 
@@ -48,12 +49,14 @@ class RequestContext:
         max_body: int,
         max_upload: int,
         logger: logging.Logger,
+        observer: PrecomputeObserver,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.max_upload = max_upload
         self.logger = logger
+        self.observer = observer
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -95,6 +98,11 @@ class RequestContext:
         except _TooLarge:
             if not status["started"]:
                 await self._too_large(send_with_id, state["request_id"], limit)
+        except Exception:
+            # A crash reaches the app's outermost handler (the 500 body) only after this
+            # middleware has logged the request: record its code here.
+            state.setdefault("error_code", "internal")
+            raise
         finally:
             self._log(scope, state, int(status["code"]), (self.clock() - started) * 1000)
 
@@ -119,12 +127,7 @@ class RequestContext:
             "status": status,
             "latency_ms": round(latency_ms, 2),
         }
-        outcome = state.get("outcome")
-        if scope["path"] == PRECOMPUTE_PATH and outcome is not None:
-            log(self.logger, logging.INFO, "Precompute complete:", **fields, **outcome)
-        elif scope["path"] == PRECOMPUTE_PATH and status >= 400:
-            level = logging.ERROR if status >= 500 else logging.WARNING
-            code = state.get("error_code", "body_too_large" if status == 413 else "error")
-            log(self.logger, level, "Precompute error:", **fields, code=code)
+        if self.observer.observes(scope["path"]):
+            self.observer.record(fields, state, status)
         else:
             log(self.logger, logging.INFO, "Request:", **fields)

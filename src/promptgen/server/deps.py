@@ -1,4 +1,7 @@
-"""FastAPI dependencies: the engine, auth and rate limits, all read from app.state."""
+"""FastAPI dependencies: the engine, auth and rate limits, all read from app.state.
+
+Async on purpose: they do no I/O, and a sync dependency costs a thread-pool hop per request.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from promptgen.engine import PromptGen
 from promptgen.errors import PromptGenUnavailable
 
 
-def get_promptgen(request: Request) -> PromptGen:
+async def get_promptgen(request: Request) -> PromptGen:
     """The app's PromptGen, or 503 promptgen_unavailable with the reason it could not be built."""
     promptgen: PromptGen | None = request.app.state.promptgen
     if promptgen is None:
@@ -18,7 +21,7 @@ def get_promptgen(request: Request) -> PromptGen:
     return promptgen
 
 
-def authorize(request: Request) -> None:
+async def authorize(request: Request) -> None:
     """Check the API key (when keys are configured) and the caller's rate limit."""
     identity = request.app.state.keys.identity(request.headers.get("authorization"))
     caller = identity or (request.client.host if request.client else "anonymous")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from promptgen.errors import PromptGenError, RateLimited
-from promptgen.server.context import PRECOMPUTE_PATH, request_id_of
-from promptgen.server.metrics import Metrics
+from promptgen.server.context import request_id_of
 
 _HTTP_CODES = {
     404: "not_found",
@@ -25,12 +22,8 @@ def _respond(
     request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     request_id = request_id_of(request.scope)
-    if request.url.path == PRECOMPUTE_PATH:
-        metrics: Metrics = request.app.state.metrics
-        started = request.scope.get("state", {}).get("started", time.perf_counter())
-        metrics.failed(code=code, seconds=max(0.0, time.perf_counter() - started))
-        # The request middleware writes the one log line, as "Precompute error:".
-        request.scope.setdefault("state", {})["error_code"] = code
+    # Read by server/observe.py when the response has gone out (metrics and the log line).
+    request.scope.setdefault("state", {})["error_code"] = code
     headers = dict(headers or {})
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from promptgen import __version__
-from promptgen.engine import PrecomputeOptions
 from promptgen.server.deps import PromptGenDep, authorize
 from promptgen.server.health import deep_health
-from promptgen.server.metrics import Metrics
 from promptgen.server.schemas import (
     ERROR_RESPONSES,
     ConfigOut,
     DeepHealthOut,
     HealthOut,
     PrecomputeRequest,
-    PrecomputeResponse,
 )
+from promptgen.wire import PrecomputeResponse
 
 api = APIRouter(prefix="/api", dependencies=[Depends(authorize)], responses=ERROR_RESPONSES)
 ops = APIRouter()
@@ -28,33 +25,15 @@ ops = APIRouter()
 @api.post("/precompute", response_model=PrecomputeResponse, tags=["precompute"])
 async def precompute(
     body: PrecomputeRequest, request: Request, promptgen: PromptGenDep
-) -> Response:
-    """Intent, grounded context, optimized prompt, tokens, cost and model for a draft."""
-    # Runs on the event loop on purpose: the work is a few ms of CPU, and a thread-pool hop per
-    # request costs more (GIL hand-offs between the loop and the workers) than it frees.
-    options = body.options
-    result = promptgen.precompute(
-        body.text,
-        PrecomputeOptions(
-            library=body.library,
-            max_context=options.max_context if options else None,
-            budget_usd=options.budget_usd if options else None,
-            model=options.model if options else None,
-        ),
-        request_id=request.state.request_id,
+) -> PrecomputeResponse:
+    """Intent, grounded context, optimized prompt, tokens and model for a draft."""
+    # Off the event loop: the store's generation read and the search are I/O (a network round
+    # trip on PostgreSQL), and one slow read must not stall every other request of the worker.
+    result = await run_in_threadpool(
+        promptgen.precompute, body.text, body.engine_options(), request_id=request.state.request_id
     )
-    metrics: Metrics = request.app.state.metrics
-    refusal = result.grounding.refusal
-    metrics.observe(
-        intent=result.intent.label,
-        grounded=result.grounded,
-        refusal=refusal.code if refusal else None,
-        confidence=result.grounding.confidence,
-        seconds=result.timings_ms["total"] / 1000,
-    )
-    request.state.outcome = {"intent": result.intent.label, "grounded": result.grounded}
-    # The result is built by our own code: serialize it directly instead of re-validating it.
-    return Response(json.dumps(result.to_dict(), ensure_ascii=False), media_type="application/json")
+    request.state.result = result  # server/observe.py records it once the answer has gone out
+    return result.response()
 
 
 @api.get("/config", response_model=ConfigOut, tags=["web"])

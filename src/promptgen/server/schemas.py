@@ -1,10 +1,12 @@
-"""Request and response models of the HTTP API (pydantic lives only at the edges)."""
+"""Request, error and operations models of the HTTP API; the precompute answer is wire.py's."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from promptgen.engine import PrecomputeOptions
 
 
 class PrecomputeOptionsIn(BaseModel):
@@ -26,70 +28,10 @@ class PrecomputeRequest(BaseModel):
     library: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[\w.-]+$")
     options: PrecomputeOptionsIn | None = None
 
-
-class IntentOut(BaseModel):
-    label: str
-    confidence: float
-    scores: dict[str, float]
-
-
-class ContextOut(BaseModel):
-    id: int
-    source: str
-    title: str
-    text: str
-    score: float
-
-
-class RefusalOut(BaseModel):
-    code: str
-    reason: str
-
-
-class TokensOut(BaseModel):
-    prompt: int
-    context: int
-    estimated_output: int
-    tokenizer: str
-    exact: bool
-
-
-class AlternativeOut(BaseModel):
-    id: str
-    estimated_cost_usd: float
-    fits_context: bool
-
-
-class ModelOut(BaseModel):
-    id: str
-    reason: str
-    estimated_cost_usd: float
-    strong_benefit: float = Field(
-        ge=0.0,
-        le=1.0,
-        description="The router's estimate of how much the strong tier helps on this draft: the "
-        "percentile of its expected gain among benchmark prompts (0 = least, 1 = most). Tiers "
-        "cut it at PROMPTGEN_ROUTE_BALANCED_AT and PROMPTGEN_ROUTE_FRONTIER_AT; a client may "
-        "apply its own cut.",
-    )
-    alternatives: list[AlternativeOut]
-
-
-class PrecomputeResponse(BaseModel):
-    """The PrecomputeResult contract (DESIGN.md)."""
-
-    request_id: str
-    version: str
-    intent: IntentOut
-    grounded: bool
-    confidence: float
-    context: list[ContextOut]
-    optimized_prompt: str | None
-    suggestions: list[str]
-    refusal: RefusalOut | None
-    tokens: TokensOut
-    model: ModelOut
-    timings_ms: dict[str, float]
+    def engine_options(self) -> PrecomputeOptions:
+        """The engine's options: the fields have the same names (a test keeps them so)."""
+        given = self.options.model_dump() if self.options else {}
+        return PrecomputeOptions(library=self.library, **given)
 
 
 class ErrorDetail(BaseModel):
