@@ -39,7 +39,10 @@ def test_embeddings_are_unit_vectors_and_mean_something(embedder: Embedder) -> N
 def test_chunks_carry_vectors_and_hits_carry_similarity(engine: PromptGen, notes: Path) -> None:
     engine.ingest([notes])
     retrieval = retrieve(
-        engine.store, "how do we roll back billing?", library="default", embedder=engine.embedder
+        engine.library.store,
+        "how do we roll back billing?",
+        library="default",
+        embedder=engine.embedder,
     )
     assert retrieval.hits and retrieval.hits[0].source.endswith("deploy.md")
     assert all(-1.0 <= h.similarity <= 1.0 for h in retrieval.hits)
@@ -48,10 +51,12 @@ def test_chunks_carry_vectors_and_hits_carry_similarity(engine: PromptGen, notes
 
 def test_fusion_can_be_turned_off_and_then_ranks_by_bm25(engine: PromptGen, notes: Path) -> None:
     engine.ingest([notes])
-    plain = retrieve(engine.store, "billing database rollback", library="default", fusion=None)
+    plain = retrieve(
+        engine.library.store, "billing database rollback", library="default", fusion=None
+    )
     assert [h.bm25 for h in plain.hits] == sorted((h.bm25 for h in plain.hits), reverse=True)
     fused = retrieve(
-        engine.store,
+        engine.library.store,
         "billing database rollback",
         library="default",
         embedder=engine.embedder,
@@ -84,12 +89,13 @@ def test_feedback_lifts_a_passage_that_shares_its_terms_with_the_best_one(
     engine.ingest([folder])
     draft = "compressor stall warnings during climb"
     assert (
-        len(retrieve(engine.store, draft, library="default").terms) >= Fusion().feedback_min_terms
+        len(retrieve(engine.library.store, draft, library="default").terms)
+        >= Fusion().feedback_min_terms
     )
-    plain = retrieve(engine.store, draft, library="default", fusion=None).hits
+    plain = retrieve(engine.library.store, draft, library="default", fusion=None).hits
     assert [h.source.rsplit("/", 1)[-1] for h in plain] == ["a.md", "c.md", "b.md"]
     only_feedback = Fusion(bm25=0.0, feedback=1.0, dense=0.0)
-    hits = retrieve(engine.store, draft, library="default", fusion=only_feedback).hits
+    hits = retrieve(engine.library.store, draft, library="default", fusion=only_feedback).hits
     # b.md matches one draft word to c.md's two, but shares a.md's feedback terms (surge, airflow).
     assert [h.source.rsplit("/", 1)[-1] for h in hits] == ["a.md", "b.md", "c.md"]
 
@@ -114,7 +120,9 @@ def test_drafts_of_a_few_terms_are_not_expanded(engine: PromptGen, tmp_path: Pat
     engine.ingest([folder])
 
     def order(fusion: Fusion | None) -> list[str]:
-        hits = retrieve(engine.store, "compressor stall", library="default", fusion=fusion).hits
+        hits = retrieve(
+            engine.library.store, "compressor stall", library="default", fusion=fusion
+        ).hits
         return [h.source.rsplit("/", 1)[-1] for h in hits]
 
     only_feedback = Fusion(bm25=0.0, feedback=1.0, dense=0.0)
@@ -136,10 +144,12 @@ def test_cached_term_counts_rank_exactly_like_fresh_ones(engine: PromptGen, note
     for size in (1, 1024):  # evicting at every count, and holding every chunk
         counts = TermCounts(size=size)
         for draft in drafts:
-            fresh = retrieve(engine.store, draft, library="default", embedder=engine.embedder)
+            fresh = retrieve(
+                engine.library.store, draft, library="default", embedder=engine.embedder
+            )
             for _ in range(2):
                 cached = retrieve(
-                    engine.store,
+                    engine.library.store,
                     draft,
                     library="default",
                     embedder=engine.embedder,
@@ -147,7 +157,7 @@ def test_cached_term_counts_rank_exactly_like_fresh_ones(engine: PromptGen, note
                 )
                 assert cached == fresh
         assert counts._cache.hits > 0
-    assert len(retrieve(engine.store, drafts[0], library="default").terms) >= 4
+    assert len(retrieve(engine.library.store, drafts[0], library="default").terms) >= 4
 
 
 def test_searched_terms_prefer_rare_terms_within_the_budget() -> None:

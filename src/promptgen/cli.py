@@ -67,13 +67,13 @@ def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str |
         if not is_idle(report):
             render.print_failures(err, report.failed)
             out.print(render.ingest_summary(report), highlight=False)
-            pg.sync_index()  # this machine's index; other replicas catch up on their next query
+            pg.library.sync_index()  # this machine's index; other replicas catch up on their next query
 
     def retry(exc: PromptGenError) -> None:
         err.print(f"[red]error:[/red] {exc.message}; retrying in {interval:g} s", highlight=False)
 
     library = library or pg.settings.library
-    sync = FolderSync(pg.store, folder, library=library, embed=pg.embedder.blobs)
+    sync = FolderSync(pg.library.store, folder, library=library, embed=pg.embedder.blobs)
     err.print(f"watching {folder} every {interval:g} s (Ctrl-C stops)", highlight=False)
     try:
         watch(sync, interval=interval, on_pass=show, on_error=retry)
@@ -153,18 +153,15 @@ def reindex_command(
 ) -> None:
     """Bring the search index up to the Library now (it also catches up by itself)."""
     with engine() as pg:
-        if pg.index is None:
-            raise typer.BadParameter("the search index is off (PROMPTGEN_SEARCH_INDEX=store)")
-        if full:
-            pg.index.forget()
-        report = pg.index.sync()
-    if report is not None:
-        kind = "rebuilt" if report.full else "updated"
-        out.print(
-            f"search index {kind}: generation {report.generation}, {report.added:,} chunks added,"
-            f" {report.removed:,} removed in {report.seconds:.2f} s",
-            highlight=False,
-        )
+        report = pg.library.reindex(full=full)
+    if report is None:
+        raise typer.BadParameter("the search index is off (PROMPTGEN_SEARCH_INDEX=store)")
+    kind = "rebuilt" if report.full else "updated"
+    out.print(
+        f"search index {kind}: generation {report.generation}, {report.added:,} chunks added,"
+        f" {report.removed:,} removed in {report.seconds:.2f} s",
+        highlight=False,
+    )
 
 
 @library_app.command("stats")
@@ -175,7 +172,7 @@ def stats_command(
     from promptgen import render
 
     with engine() as pg:
-        stats = pg.stats()
+        stats = pg.library.stats()
         where = pg.settings.database_url
     if as_json:
         print(json.dumps(asdict(stats), indent=2))
@@ -289,18 +286,6 @@ def eval_command(
         out.print(table)
     if json_out is not None:
         json_out.write_text(json.dumps(result, indent=2))
-
-
-@app.command(
-    "bench",
-    add_help_option=False,
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-)
-def bench_command(ctx: typer.Context) -> None:
-    """Benchmark ingest, latency and throughput on a generated Library (see --help)."""
-    from promptgen.bench.command import main as bench_main
-
-    bench_main(ctx.args)
 
 
 @app.command("serve")

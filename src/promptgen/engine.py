@@ -28,8 +28,9 @@ from promptgen.intent.classifier import IntentClassifier
 from promptgen.intent.features import featurize
 from promptgen.library import open_store
 from promptgen.library.index import SearchIndex, default_directory
-from promptgen.library.ingest import IngestReport, Progress, ingest
-from promptgen.library.store import LibraryStats, LibraryStore
+from promptgen.library.ingest import IngestReport, Progress
+from promptgen.library.operations import Library
+from promptgen.library.store import LibraryStore
 from promptgen.optimize import optimize
 from promptgen.retrieve import Retriever
 from promptgen.settings import Settings
@@ -114,9 +115,10 @@ class PromptGen:
             default_encoding=settings.default_tokenizer,
             thresholds=TierThresholds(settings.route_balanced_at, settings.route_frontier_at),
         )
-        self.store = store or open_store(settings)
-        self.index = self._open_index() if retriever is None else None
-        self.retriever = retriever or Retriever(self.store, self.index, embedder=self.embedder)
+        store = store or open_store(settings)
+        index = self._open_index(store) if retriever is None else None
+        self.library = Library(store, index, default=settings.library, embed=self.embedder.blobs)
+        self.retriever = retriever or Retriever(store, index, embedder=self.embedder)
         self.grounder = grounder or Grounder(
             GroundingModel(),
             threshold=settings.grounding_threshold,
@@ -129,15 +131,15 @@ class PromptGen:
         self._answers: LRUCache[PrecomputeResult] = LRUCache(settings.cache_size)
         self._clock = clock
 
-    def _open_index(self) -> SearchIndex | None:
+    def _open_index(self, store: LibraryStore) -> SearchIndex | None:
         """The derived search index, or None (the store searches) when off or unusable."""
         if self.settings.search_index != "tantivy":
             return None
-        directory = self.settings.index_dir or default_directory(self.store)
+        directory = self.settings.index_dir or default_directory(store)
         if directory is None:
             return None
         try:
-            return SearchIndex(directory, self.store)
+            return SearchIndex(directory, store)
         except (OSError, ValueError) as exc:
             log.warning("Search index unavailable at %s, the store will search: %s", directory, exc)
             return None
@@ -241,7 +243,7 @@ class PromptGen:
         if self._answers.size <= 0:
             return None
         try:
-            generation = self.store.generation()
+            generation = self.library.generation()
         except LibraryUnavailable:
             return None
         return (generation, text, options.library or self.settings.library, options)
@@ -260,44 +262,12 @@ class PromptGen:
         prune: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Ingest files and folders into the Library (one transaction), then update the index."""
-        report = ingest(
-            self.store,
-            paths,
-            library=library or self.settings.library,
-            prune=prune,
-            progress=progress,
-            embed=self.embedder.blobs,
-        )
-        self.sync_index()
-        return report
+        """Ingest files and folders into the Library (one transaction), then update the index.
 
-    def delete_document(self, document_id: int) -> bool:
-        """Delete one document and its chunks, then update the index; False when there was none."""
-        deleted = self.store.delete_document(document_id)
-        if deleted:
-            self.sync_index()
-        return deleted
-
-    def sync_index(self) -> None:
-        """Bring the search index up to the store now (after a write, or at startup)."""
-        if self.index is None:
-            return
-        try:
-            self.index.sync()
-        except (OSError, ValueError) as exc:
-            log.warning("Search index sync failed, the store will search meanwhile: %s", exc)
-
-    def embed_blobs(self, texts: list[str]) -> list[bytes]:
-        """Stored-vector form of each text's embedding."""
-        return self.embedder.blobs(texts)
-
-    def stats(self) -> LibraryStats:
-        """Library size and freshness."""
-        return self.store.stats()
+        The Library's other operations (list, delete, stats, reindex) are on ``self.library``.
+        """
+        return self.library.ingest(paths, library=library, prune=prune, progress=progress)
 
     def close(self) -> None:
         """Wait for a running index sync, then release the Library connection."""
-        if self.index is not None:
-            self.index.close()
-        self.store.close()
+        self.library.close()

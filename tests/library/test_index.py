@@ -45,8 +45,8 @@ def engine(
 
 
 def index_of(engine: PromptGen) -> SearchIndex:
-    assert engine.index is not None
-    return engine.index
+    assert engine.library.index is not None
+    return engine.library.index
 
 
 def caught_up(engine: PromptGen) -> IndexReader:
@@ -71,12 +71,12 @@ def test_ingest_leaves_the_index_current_and_ranking_like_the_store(
     assert isinstance(reader, IndexReader)
     for terms in (["rollback", "billing"], ["kafka", "retention"], ["pager"]):
         from_index = reader.search(terms, library="default", k=3)
-        from_store = engine.store.search(terms, library="default", k=3)
+        from_store = engine.library.store.search(terms, library="default", k=3)
         assert from_index and from_index[0].hit.chunk_id == from_store[0].hit.chunk_id
         assert from_index[0].terms == from_store[0].terms
     stats = reader.corpus_stats(["pager", "zebra"])
-    assert stats.frequencies == engine.store.corpus_stats(["pager", "zebra"]).frequencies
-    assert stats.chunks == engine.store.corpus_stats([]).chunks
+    assert stats.frequencies == engine.library.store.corpus_stats(["pager", "zebra"]).frequencies
+    assert stats.chunks == engine.library.store.corpus_stats([]).chunks
 
 
 def test_writes_by_another_process_are_seen_at_once_then_indexed(
@@ -135,7 +135,7 @@ def test_a_deleted_or_foreign_index_is_rebuilt(engine: PromptGen, notes: Path) -
     (index.directory / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
     report = index.sync()
     assert report is not None and report.full
-    assert report.added == engine.store.corpus_stats([]).chunks
+    assert report.added == engine.library.store.corpus_stats([]).chunks
     (index.directory / STATE_FILE).unlink()
     assert caught_up(engine).search(["kafka"], library="default", k=3)
 
@@ -160,7 +160,7 @@ def test_an_unusable_index_folder_leaves_the_store_searching(
     settings = Settings(database_url=f"sqlite:///{tmp_path}/lib.db", index_dir=blocker)
     pg = PromptGen(settings, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
     try:
-        assert pg.index is None
+        assert pg.library.index is None
         pg.ingest([notes])
         assert pg.search("kafka retention")[0].title == "Kafka retention"
     finally:
@@ -172,7 +172,7 @@ def test_the_index_can_be_turned_off(
 ) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path}/lib.db", search_index="store")
     pg = PromptGen(settings, classifier=classifier, catalog=catalog, tokenizer=tokenizer)
-    assert pg.index is None
+    assert pg.library.index is None
     pg.close()
 
 
@@ -219,7 +219,7 @@ def test_old_tombstones_are_pruned_and_an_index_that_far_behind_starts_over(
         ingest(other, [notes / "oncall.txt"])
     finally:
         other.close()
-    generation = engine.store.generation()[1]
+    generation = engine.library.store.generation()[1]
     kept = query(where, "SELECT min(generation) FROM chunk_tombstones")[0][0]
     assert kept is None or kept > generation - 2  # older tombstones are gone
     (index.directory / STATE_FILE).write_text(json.dumps(behind), encoding="utf-8")

@@ -27,11 +27,11 @@ def test_ingest_counts_and_reingest_is_a_no_op(engine: PromptGen, notes: Path) -
     first = engine.ingest([notes])
     assert (first.added, first.updated, first.unchanged, first.failed) == (5, 0, 0, [])
     assert first.chunks >= 5
-    before = _chunks(engine.store)  # type: ignore[arg-type]
+    before = _chunks(engine.library.store)  # type: ignore[arg-type]
     second = engine.ingest([notes])
     assert (second.added, second.updated, second.unchanged, second.chunks) == (0, 0, 5, 0)
-    assert _chunks(engine.store) == before  # type: ignore[arg-type]
-    stats = engine.stats()
+    assert _chunks(engine.library.store) == before  # type: ignore[arg-type]
+    stats = engine.library.stats()
     assert stats.documents == 5 and stats.last_ingest is not None
 
 
@@ -67,7 +67,7 @@ def test_changed_file_replaces_its_chunks(engine: PromptGen, notes: Path) -> Non
     )
     report = engine.ingest([notes])
     assert (report.updated, report.unchanged) == (1, 4)
-    texts = [t for s, t in _chunks(engine.store) if s.endswith("oncall.txt")]  # type: ignore[arg-type]
+    texts = [t for s, t in _chunks(engine.library.store) if s.endswith("oncall.txt")]  # type: ignore[arg-type]
     assert texts == ["The pager now escalates after five minutes."]
     assert all("fifteen" not in h.text for h in engine.search("fifteen minutes"))
 
@@ -78,7 +78,7 @@ def test_prune_removes_documents_whose_files_are_gone(engine: PromptGen, notes: 
     assert engine.ingest([notes]).removed == 0
     report = engine.ingest([notes], prune=True)
     assert report.removed == 1
-    assert engine.stats().documents == 4
+    assert engine.library.stats().documents == 4
 
 
 def test_a_failing_file_is_reported_and_the_rest_is_ingested(
@@ -99,8 +99,8 @@ def test_a_database_failure_mid_ingest_leaves_the_library_as_it_was(
     engine: PromptGen, notes: Path
 ) -> None:
     engine.ingest([notes])
-    before = _chunks(engine.store)  # type: ignore[arg-type]
-    conn = sqlite3.connect(engine.store.path)  # type: ignore[attr-defined]
+    before = _chunks(engine.library.store)  # type: ignore[arg-type]
+    conn = sqlite3.connect(engine.library.store.path)  # type: ignore[attr-defined]
     conn.execute(
         "CREATE TRIGGER refuse AFTER INSERT ON documents WHEN NEW.title = 'Second'"
         " BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END"
@@ -112,7 +112,7 @@ def test_a_database_failure_mid_ingest_leaves_the_library_as_it_was(
     (notes / "oncall.txt").write_text("changed", encoding="utf-8")
     with pytest.raises(LibraryUnavailable, match="disk full"):
         engine.ingest([notes])
-    assert _chunks(engine.store) == before  # type: ignore[arg-type]
+    assert _chunks(engine.library.store) == before  # type: ignore[arg-type]
 
 
 def test_missing_path_is_reported(engine: PromptGen, tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_a_pooled_ingest_writes_exactly_what_an_in_process_one_does(
     try:
         pooled = pooled_engine.ingest([notes])
         assert pooled.as_dict() | {"seconds": 0} == in_process.as_dict() | {"seconds": 0}
-        assert _vectors(pooled_engine.store) == _vectors(engine.store)  # type: ignore[arg-type]
+        assert _vectors(pooled_engine.library.store) == _vectors(engine.library.store)  # type: ignore[arg-type]
         assert pooled_engine.ingest([notes]).unchanged == in_process.added
     finally:
         pooled_engine.close()
@@ -187,5 +187,5 @@ def test_a_custom_embed_function_is_called_in_this_process(
 
     monkeypatch.setattr(ingest_module, "POOL_MIN_BYTES", 0)
     assert ingest_module.portable_embedder(embed) is None
-    report = ingest_module.ingest(engine.store, [notes], embed=embed)
+    report = ingest_module.ingest(engine.library.store, [notes], embed=embed)
     assert sum(calls) == report.chunks > 0

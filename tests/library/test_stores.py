@@ -153,7 +153,7 @@ def test_ingest_counts_and_reingest_is_a_no_op(engine: PromptGen, where: str, no
     second = engine.ingest([notes])
     assert (second.added, second.updated, second.unchanged, second.chunks) == (0, 0, 5, 0)
     assert chunks(where) == before
-    stats = engine.stats()
+    stats = engine.library.stats()
     assert stats.documents == 5 and stats.chunks == len(before) and stats.last_ingest
     assert stats.size_bytes > 0 and stats.libraries == {"default": 5}
 
@@ -173,7 +173,7 @@ def test_prune_removes_documents_whose_files_are_gone(engine: PromptGen, notes: 
     (notes / "page.html").unlink()
     assert engine.ingest([notes]).removed == 0
     assert engine.ingest([notes], prune=True).removed == 1
-    assert engine.stats().documents == 4
+    assert engine.library.stats().documents == 4
 
 
 def test_a_failing_file_is_reported_and_the_rest_is_ingested(
@@ -247,7 +247,7 @@ def test_delete_document_removes_it_from_search_and_stats(
     assert not store.delete_document(doc.id)
     assert not engine.search("pager escalates secondary")
     assert store.corpus_stats(["pager"]).frequencies == {"pager": 0}
-    assert engine.stats().documents == 4
+    assert engine.library.stats().documents == 4
 
 
 def test_another_connection_sees_writes_at_once(where: str, notes: Path) -> None:

@@ -85,7 +85,7 @@ def test_chinese_and_japanese_documents_are_found(
         catalog=catalog,
         tokenizer=tokenizer,
     )
-    assert (engine.index is None) is (search_index == "store")
+    assert (engine.library.index is None) is (search_index == "store")
     folder = tmp_path / "cjk"
     folder.mkdir()
     (folder / "deploy-zh.md").write_text(
@@ -122,15 +122,18 @@ def test_documents_from_older_term_rules_are_reported_until_reingested(
     engine: PromptGen, notes: Path, where: str
 ) -> None:
     engine.ingest([notes])
-    assert engine.stats().outdated_documents == 0 and engine.stats().reingest_note() is None
-    assert {d.terms_version for d in engine.store.documents()} == {TERMS_VERSION}
+    assert (
+        engine.library.stats().outdated_documents == 0
+        and engine.library.stats().reingest_note() is None
+    )
+    assert {d.terms_version for d in engine.library.store.documents()} == {TERMS_VERSION}
     # As a Library ingested before the current rules looks: older version, another hash.
     execute(where, "UPDATE documents SET terms_version = 1, content_hash = 'v1'")
-    stats = engine.stats()
+    stats = engine.library.stats()
     assert stats.outdated_documents == 5
     assert stats.reingest_note() is not None and "5 documents" in stats.reingest_note()  # type: ignore[operator]
     health = deep_health(engine, None)
     assert health.status == "healthy" and "promptgen ingest" in health.details["library_terms"]
     again = engine.ingest([notes])
-    assert again.updated == 5 and engine.stats().outdated_documents == 0
+    assert again.updated == 5 and engine.library.stats().outdated_documents == 0
     assert "library_terms" not in deep_health(engine, None).details

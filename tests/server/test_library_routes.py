@@ -30,6 +30,8 @@ async def test_upload_list_search_delete(make_client: Callable[..., httpx.AsyncC
         assert report["added"] == 2 and [f["file"] for f in report["failed"]] == ["broken.json"]
         listing = (await c.get("/api/library/documents")).json()
         assert listing["total"] == 2
+        second = (await c.get("/api/library/documents", params={"limit": 1, "offset": 1})).json()
+        assert second["total"] == 2 and second["documents"] == listing["documents"][1:]
         assert {d["source"].rsplit("/", 1)[-1] for d in listing["documents"]} == {
             "runbook.md",
             "escape.txt",

@@ -110,7 +110,8 @@ def _ingest(engine: PromptGen, corpus: Path, speed: SpeedLog) -> dict[int, str]:
     report = engine.ingest([corpus])
     speed.ingest_seconds += time.perf_counter() - started
     speed.ingest_docs += report.added + report.updated
-    return {d.id: d.key.rsplit("#", 1)[-1] for d in engine.store.documents()}
+    documents = engine.library.documents(limit=None).documents
+    return {d.id: d.key.rsplit("#", 1)[-1] for d in documents}
 
 
 def _ranked_documents(hits: list[Hit], doc_ids: dict[int, str], k: int = 10) -> list[str]:

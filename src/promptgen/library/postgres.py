@@ -18,10 +18,12 @@ from psycopg_pool import ConnectionPool
 from promptgen.errors import LibraryUnavailable
 from promptgen.library.postgres_migrations import Connection, migrate
 from promptgen.library.store import (
+    DOCUMENT_COLUMNS,
     Candidate,
     Changes,
     ChunkRecord,
     CorpusStats,
+    DocumentPage,
     DocumentRecord,
     IndexRow,
     IngestPlan,
@@ -166,12 +168,37 @@ class PostgresStore:
         where = {"library": library, "path": path}
         given = [f"{column} = %({column})s" for column, value in where.items() if value is not None]
         sql = (
-            "SELECT id, library, key, path, source, title, kind, content_hash, chunk_count,"
-            f" ingested_at, terms_version FROM documents WHERE {' AND '.join(given) or 'TRUE'} ORDER BY id"
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents"
+            f" WHERE {' AND '.join(given) or 'TRUE'} ORDER BY id"
         )
         with self._connection("listing") as conn:
             rows = conn.execute(sql, where).fetchall()
         return [StoredDocument(*row) for row in rows]
+
+    def document(self, document_id: int) -> StoredDocument | None:
+        """One stored document, or None when there is none with that id."""
+        with self._connection("reading") as conn:
+            row = conn.execute(
+                f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = %s", (document_id,)
+            ).fetchone()
+        return None if row is None else StoredDocument(*row)
+
+    def page(self, *, library: str | None, limit: int | None, offset: int) -> DocumentPage:
+        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database."""
+        where = " WHERE library = %(library)s" if library is not None else ""
+        params = {"library": library, "limit": limit, "offset": offset}  # LIMIT NULL: all
+        # One snapshot: the page and the total describe the same Library.
+        with self._connection("listing") as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            rows = conn.execute(
+                f"SELECT {DOCUMENT_COLUMNS} FROM documents{where}"
+                " ORDER BY id LIMIT %(limit)s OFFSET %(offset)s",
+                params,
+            ).fetchall()
+            (total,) = conn.execute(
+                f"SELECT count(*) FROM documents{where}", params
+            ).fetchone() or (0,)
+        return DocumentPage(tuple(StoredDocument(*row) for row in rows), int(total))
 
     def _delete(self, conn: Connection, ids: list[int], delta: _Delta) -> int:
         """Delete documents (their chunks cascade), counting the chunks' terms out of ``delta``."""

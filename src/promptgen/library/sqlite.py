@@ -13,9 +13,11 @@ from pathlib import Path
 from promptgen.errors import LibraryUnavailable
 from promptgen.library.migrations import migrate
 from promptgen.library.store import (
+    DOCUMENT_COLUMNS,
     Candidate,
     Changes,
     CorpusStats,
+    DocumentPage,
     DocumentRecord,
     IndexRow,
     IngestPlan,
@@ -101,13 +103,38 @@ class SQLiteStore:
     ) -> list[StoredDocument]:
         """Stored documents, optionally only one Library's or one file's."""
         sql = (
-            "SELECT id, library, key, path, source, title, kind, content_hash, chunk_count,"
-            " ingested_at, terms_version FROM documents"
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents"
             " WHERE (? IS NULL OR library = ?) AND (? IS NULL OR path = ?)"
         )
         with self._guard("listing") as conn:
             rows = conn.execute(sql + " ORDER BY id", (library, library, path, path)).fetchall()
         return [StoredDocument(*row) for row in rows]
+
+    def document(self, document_id: int) -> StoredDocument | None:
+        """One stored document, or None when there is none with that id."""
+        with self._guard("reading") as conn:
+            row = conn.execute(
+                f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
+            ).fetchone()
+        return None if row is None else StoredDocument(*row)
+
+    def page(self, *, library: str | None, limit: int | None, offset: int) -> DocumentPage:
+        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database."""
+        where = " WHERE (? IS NULL OR library = ?)"
+        with self._guard("listing") as conn:
+            # One read transaction: the page and the total describe the same Library.
+            conn.execute("BEGIN")
+            try:
+                rows = conn.execute(
+                    f"SELECT {DOCUMENT_COLUMNS} FROM documents{where} ORDER BY id LIMIT ? OFFSET ?",
+                    (library, library, -1 if limit is None else limit, offset),
+                ).fetchall()
+                total = conn.execute(
+                    f"SELECT count(*) FROM documents{where}", (library, library)
+                ).fetchone()[0]
+            finally:
+                conn.execute("COMMIT")
+        return DocumentPage(tuple(StoredDocument(*row) for row in rows), int(total))
 
     def _next_generation(self, conn: sqlite3.Connection) -> int:
         """Take the next generation for the write transaction open on ``conn``."""

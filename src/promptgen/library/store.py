@@ -53,6 +53,21 @@ class StoredDocument:
     terms_version: int  # the term rules it was indexed with (library/terms.py TERMS_VERSION)
 
 
+# The columns of ``StoredDocument``, in its field order (both stores select them by name).
+DOCUMENT_COLUMNS = (
+    "id, library, key, path, source, title, kind, content_hash, chunk_count, ingested_at,"
+    " terms_version"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    """One page of a Library's documents (oldest first) and how many there are in all."""
+
+    documents: tuple[StoredDocument, ...]
+    total: int
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A search hit together with the index terms of its chunk, in order (head then body).
@@ -189,6 +204,14 @@ class LibraryStore(Protocol):
         self, *, library: str | None = None, path: str | None = None
     ) -> list[StoredDocument]:
         """Stored documents, optionally only one Library's or one file's."""
+        ...
+
+    def document(self, document_id: int) -> StoredDocument | None:
+        """One stored document, or None when there is none with that id."""
+        ...
+
+    def page(self, *, library: str | None, limit: int | None, offset: int) -> DocumentPage:
+        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database."""
         ...
 
     def apply(self, plan: IngestPlan) -> None:

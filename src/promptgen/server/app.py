@@ -39,7 +39,7 @@ def _build_engine(
         log(logger, logging.ERROR, "PromptGen unavailable:", reason=f"{type(exc).__name__}: {exc}")
         return None, f"{type(exc).__name__}: {exc}"
     promptgen.precompute("warm up the caches before the first request", request_id="startup")
-    stats = promptgen.stats()
+    stats = promptgen.library.stats()
     log(
         logger,
         logging.INFO,
@@ -55,13 +55,25 @@ def _build_engine(
     return promptgen, None
 
 
-def create_app(promptgen: PromptGen | None = None, settings: Settings | None = None) -> FastAPI:
-    """The HTTP app over ``promptgen`` (built from ``settings`` or the environment when absent)."""
+def create_app(
+    promptgen: PromptGen | None = None,
+    settings: Settings | None = None,
+    *,
+    build_engine: bool = True,
+) -> FastAPI:
+    """The HTTP app over ``promptgen`` (built from ``settings`` or the environment when absent).
+
+    ``build_engine=False`` leaves it unbuilt (no Library, no models; precompute answers 503):
+    enough for ``app.openapi()``, which ``promptgen.server.openapi`` exports.
+    """
     settings = settings or (promptgen.settings if promptgen else Settings())
     logger = configure_logging(settings.log_format)
     unavailable = None
     if promptgen is None:
-        promptgen, unavailable = _build_engine(settings, logger)
+        if build_engine:
+            promptgen, unavailable = _build_engine(settings, logger)
+        else:
+            unavailable = "the engine was not built (create_app(build_engine=False))"
     app = FastAPI(
         title="PromptGen",
         version=__version__,

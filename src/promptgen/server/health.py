@@ -24,19 +24,15 @@ def deep_health(promptgen: PromptGen | None, unavailable: str | None) -> DeepHea
         details["promptgen_import"] = unavailable or "engine not built"
     else:
         try:
-            promptgen.store.ping()
+            promptgen.library.ping()
             checks["database"] = True
-            note = promptgen.stats().reingest_note()
+            note = promptgen.library.stats().reingest_note()
             if note:
                 details["library_terms"] = note
         except PromptGenError as exc:
             details["database"] = exc.message
         try:
-            details["search_index"] = (
-                "off: the store searches (PROMPTGEN_SEARCH_INDEX=store or no usable folder)"
-                if promptgen.index is None
-                else promptgen.index.describe()
-            )
+            details["search_index"] = promptgen.library.describe_index()
         except PromptGenError as exc:
             details["search_index"] = exc.message
         try:

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from promptgen.errors import DocumentNotFound
 from promptgen.library.uploads import stage_uploads
 from promptgen.server.deps import PromptGenDep, authorize
 from promptgen.server.schemas import (
@@ -64,9 +63,8 @@ def list_documents(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentList:
-    """Documents in the Library, oldest first."""
-    documents = promptgen.store.documents(library=library_name)
-    page = documents[offset : offset + limit]
+    """Documents in the Library, oldest first (paged by the database)."""
+    page = promptgen.library.documents(library=library_name, limit=limit, offset=offset)
     return DocumentList(
         documents=[
             DocumentOut(
@@ -78,21 +76,19 @@ def list_documents(
                 chunks=d.chunk_count,
                 ingested_at=d.ingested_at,
             )
-            for d in page
+            for d in page.documents
         ],
-        total=len(documents),
+        total=page.total,
     )
 
 
 @library.delete("/documents/{document_id}")
 def delete_document(document_id: int, request: Request, promptgen: PromptGenDep) -> dict[str, int]:
     """Delete a document and its chunks (and its uploaded file, if it was uploaded)."""
-    found = [d for d in promptgen.store.documents() if d.id == document_id]
-    if not found or not promptgen.delete_document(document_id):
-        raise DocumentNotFound(f"no document with id {document_id}")
+    deleted = promptgen.library.delete(document_id)  # DocumentNotFound: 404
     uploads = request.app.state.settings.upload_dir.resolve()
-    path = Path(found[0].path)
-    if path.is_relative_to(uploads) and not promptgen.store.documents(path=str(path)):
+    path = Path(deleted.path)
+    if path.is_relative_to(uploads) and not promptgen.library.is_stored(path):
         path.unlink(missing_ok=True)
     return {"deleted": document_id}
 
