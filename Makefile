@@ -67,12 +67,12 @@ demo: install
 test: install lint typecheck web-test pytest
 
 lint: install
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 
 format: install
-	$(BIN)/ruff check --fix src tests scripts
-	$(BIN)/ruff format src tests scripts
+	$(BIN)/ruff check --fix src tests scripts bench
+	$(BIN)/ruff format src tests scripts bench
 
 typecheck: install
 	$(BIN)/mypy
@@ -105,8 +105,9 @@ clean:
 
 # Benchmark (not part of `make test`): a generated Library (cached under .promptgen/bench), the
 # real server under open-loop load, in-process latency; writes bench/results/bench-<time>.json.
+# A dev tool outside the installed package (bench/promptgen_bench, run as python -m promptgen_bench).
 # See docs/performance.md. Example: make bench BENCH_ARGS="--chunks 10000 --duration 5"
 BENCH_ARGS ?= --chunks 100000 --compare 10000
 .PHONY: bench
 bench: install
-	$(BIN)/promptgen bench $(BENCH_ARGS)
+	PYTHONPATH=bench $(BIN)/python -m promptgen_bench $(BENCH_ARGS)

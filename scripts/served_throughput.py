@@ -5,7 +5,7 @@ after. This script serves a generated Library with N workers and loads it twice:
 
 - ``wrk`` (Debian's C load generator, closed loop: C connections each send as soon as the last
   answer came) posting the bench's realistic draft mix; it reports req/s and latency percentiles;
-- the bench's own open-loop client (``promptgen.bench.loadgen``) at fixed arrival rates.
+- the bench's own open-loop client (``promptgen_bench.loadgen``) at fixed arrival rates.
 
     python scripts/served_throughput.py --chunks 100000             # SQLite, the bench Library
     python scripts/served_throughput.py --postgres --chunks 20000   # a throwaway PostgreSQL 15
@@ -29,13 +29,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from promptgen.bench.corpus import CorpusPlan, write_corpus
-from promptgen.bench.drafts import DraftMix
-from promptgen.bench.library import build_library
-from promptgen.bench.runner import measure_rate
-from promptgen.bench.server import serve
 from promptgen.engine import PromptGen
 from promptgen.settings import Settings
+
+# The bench is a dev tool outside the installed package: bench/promptgen_bench.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from promptgen_bench.corpus import CorpusPlan, write_corpus
+from promptgen_bench.drafts import DraftMix
+from promptgen_bench.library import build_library
+from promptgen_bench.runner import measure_rate
+from promptgen_bench.server import serve
 
 LOGS = Path(".promptgen/bench/logs")
 _LUA = """

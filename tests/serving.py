@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from promptgen.bench.server import free_port, wait_healthy
+from promptgen_bench.server import free_port, wait_healthy
 
 PROMPTGEN = Path(sys.executable).with_name("promptgen")
 REPO = Path(__file__).resolve().parents[1]

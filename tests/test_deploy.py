@@ -23,9 +23,9 @@ import httpx
 import pytest
 
 from promptgen import PromptGen
-from promptgen.bench.server import free_port, wait_healthy
 from promptgen.server.routes import ops
 from promptgen.settings import Settings
+from promptgen_bench.server import free_port, wait_healthy
 from tests.conftest import REPO
 
 DEPLOY = REPO / "deploy"

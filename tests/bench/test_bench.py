@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from promptgen.bench.corpus import CorpusPlan
-from promptgen.bench.drafts import DraftMix
-from promptgen.bench.inprocess import run_in_process
-from promptgen.bench.library import build_library
-from promptgen.bench.report import http_table, targets, write_json
-from promptgen.bench.runner import measure_rate, search_max
-from promptgen.bench.server import serve
+from promptgen_bench.corpus import CorpusPlan
+from promptgen_bench.drafts import DraftMix
+from promptgen_bench.inprocess import run_in_process
+from promptgen_bench.library import build_library
+from promptgen_bench.report import http_table, targets, write_json
+from promptgen_bench.runner import measure_rate, search_max
+from promptgen_bench.server import serve
 
 STAGES = {"intent", "retrieve", "ground", "optimize", "cost", "total"}
 

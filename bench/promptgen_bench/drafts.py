@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from promptgen.bench.corpus import FOREIGN_WORDS, FUNCTION_WORDS, CorpusPlan, iter_sections
+from promptgen_bench.corpus import FOREIGN_WORDS, FUNCTION_WORDS, CorpusPlan, iter_sections
 
 HOT_DOCUMENTS = 300  # documents people ask about (regenerated once, then drawn from)
 REPEAT_SHARE = 0.3  # drafts sent again unchanged (debounced re-sends, the same question)

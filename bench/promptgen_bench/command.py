@@ -1,4 +1,4 @@
-"""``promptgen bench``: its options, and the two modes (HTTP under load, in-process)."""
+"""``python -m promptgen_bench``: its options, and the two modes (HTTP under load, in-process)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from promptgen.bench.runner import BenchConfig
+from promptgen_bench.runner import BenchConfig
 
 bench_app = typer.Typer(add_completion=False)
 # Wide enough for the results table when the output goes to a file or a pipe (make, CI).
@@ -35,9 +35,9 @@ def _say(line: str) -> None:
 
 def _in_process(chunks: int, seed: int, rebuild: bool, drafts: int, json_out: Path | None) -> None:
     """``--in-process``: the engine alone on one Library, per stage."""
-    from promptgen.bench import report
-    from promptgen.bench.inprocess import run_in_process
-    from promptgen.bench.library import build_library
+    from promptgen_bench import report
+    from promptgen_bench.inprocess import run_in_process
+    from promptgen_bench.library import build_library
 
     library = build_library(chunks, seed, rebuild=rebuild, say=_say)
     result = {
@@ -53,8 +53,8 @@ def _in_process(chunks: int, seed: int, rebuild: bool, drafts: int, json_out: Pa
 
 def _http(config: BenchConfig, json_out: Path | None) -> None:
     """The full run: Libraries, in-process, the served process under load; table and JSON."""
-    from promptgen.bench import report
-    from promptgen.bench.runner import run_bench
+    from promptgen_bench import report
+    from promptgen_bench.runner import run_bench
 
     result = {"machine": report.machine(), **run_bench(config, say=_say)}
     result["targets"] = report.targets(result)
@@ -105,6 +105,6 @@ def bench(
     _http(config, json_out)
 
 
-def main(args: list[str]) -> None:
-    """Run ``promptgen bench`` with ``args`` (the CLI hands its arguments over untouched)."""
-    bench_app(args=args, prog_name="promptgen bench")
+def main(args: list[str] | None = None) -> None:
+    """Run the benchmark with ``args`` (default: the command line)."""
+    bench_app(args=args, prog_name="python -m promptgen_bench")

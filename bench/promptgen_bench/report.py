@@ -13,10 +13,11 @@ from typing import Any
 from rich.table import Table
 
 from promptgen import __version__
-from promptgen.bench.inprocess import STAGES
-from promptgen.bench.runner import sustained
+from promptgen_bench.inprocess import STAGES
+from promptgen_bench.runner import sustained
 
-RESULTS = Path("bench/results")
+# bench/results, next to this package, whatever the working directory.
+RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 
 def code_version() -> str:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import promptgen
-from promptgen.bench.corpus import CORPUS_VERSION, CorpusPlan, write_corpus
 from promptgen.engine import PromptGen
 from promptgen.settings import Settings
+from promptgen_bench.corpus import CORPUS_VERSION, CorpusPlan, write_corpus
 
 CACHE_ROOT = Path(".promptgen/bench")
 # Folders (about 10k chunks each) per ingest call: bounds memory for the 1M-chunk Library.
@@ -127,7 +127,7 @@ def build_library(
         building = where / "building.db"
         written, ingest_s = _ingest(building, folders, say)
     pg = PromptGen(Settings(database_url=f"sqlite:///{building}"))
-    stats = pg.stats()
+    stats = pg.library.stats()
     pg.close()
     building.rename(db)
     # The index records the Library's identity and generation, not its path: it moves along.

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from promptgen.bench.corpus import CorpusPlan
-from promptgen.bench.drafts import DraftMix
-from promptgen.bench.library import LibraryInfo
 from promptgen.engine import PromptGen
 from promptgen.settings import Settings
+from promptgen_bench.corpus import CorpusPlan
+from promptgen_bench.drafts import DraftMix
+from promptgen_bench.library import LibraryInfo
 
 # The engine's timings_ms keys, in pipeline order (any other key it reports is kept too).
 STAGES = ("intent", "retrieve", "ground", "optimize", "cost", "total")
@@ -81,7 +81,7 @@ def run_in_process(library: LibraryInfo, *, drafts: int = 2000, seed: int = 1) -
     """Build a PromptGen on ``library`` and measure never-seen drafts through it."""
     texts = fresh_drafts(library, drafts + WARMUP, seed)
     pg = PromptGen(Settings(database_url=library.url))
-    pg.sync_index()  # a Library built by older code may lack its index: build it, unmeasured
+    pg.library.sync_index()  # a Library built by older code may lack its index: build it, unmeasured
     try:
         result = measure(pg, texts[WARMUP:], texts[:WARMUP])
     finally:

@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 
-from promptgen.bench.corpus import CorpusPlan
-from promptgen.bench.drafts import DraftMix
-from promptgen.bench.inprocess import run_in_process
-from promptgen.bench.library import CACHE_ROOT, LibraryInfo, Say, build_library
-from promptgen.bench.loadgen import arrivals, run_open_loop, summarize
-from promptgen.bench.procstat import TreeSampler
-from promptgen.bench.server import Served, serve
+from promptgen_bench.corpus import CorpusPlan
+from promptgen_bench.drafts import DraftMix
+from promptgen_bench.inprocess import run_in_process
+from promptgen_bench.library import CACHE_ROOT, LibraryInfo, Say, build_library
+from promptgen_bench.loadgen import arrivals, run_open_loop, summarize
+from promptgen_bench.procstat import TreeSampler
+from promptgen_bench.server import Served, serve
 
 SEARCH_STEPS = 5
 COOL_DOWN_S = 30.0
