@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := .promptgen/demo.db
 export PROMPTGEN_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
-.PHONY: install web web-test chromium postgres screenshots run demo test lint format typecheck pytest \
+.PHONY: install web web-test types types-check chromium postgres screenshots run demo test lint format typecheck pytest \
 	intent-model router-model catalog clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_STAMP := web/node_modules/.installed
@@ -34,6 +34,23 @@ web: web/dist/index.html
 
 web-test: $(WEB_STAMP)
 	cd web && npm run typecheck && npm test
+
+# The web client's types: web/openapi.json exported from the server's pydantic models, then
+# web/src/api/schema.d.ts generated from it (openapi-typescript). Run after changing the API.
+types: install $(WEB_STAMP)
+	$(BIN)/python scripts/export_openapi.py web/openapi.json
+	cd web && npm run types
+
+# Both regenerated into a temporary folder and compared with the committed files.
+types-check: install $(WEB_STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(BIN)/python scripts/export_openapi.py "$$tmp/openapi.json" && \
+	  (cd web && npx --no-install openapi-typescript "$$tmp/openapi.json" --output "$$tmp/schema.d.ts" >/dev/null) && \
+	  if cmp -s "$$tmp/openapi.json" web/openapi.json && cmp -s "$$tmp/schema.d.ts" web/src/api/schema.d.ts; \
+	  then echo "web types are current"; \
+	  else diff -u web/openapi.json "$$tmp/openapi.json" | head -40; \
+	    diff -u web/src/api/schema.d.ts "$$tmp/schema.d.ts" | head -40; \
+	    echo "web types are stale: run make types" >&2; exit 1; fi
 
 # Debian's Chromium for the browser tests (Playwright drives it; browser downloads do not work here).
 chromium:
@@ -64,7 +81,7 @@ demo: install
 	$(BIN)/promptgen precompute "random unindexed query"
 	$(BIN)/promptgen precompute "implement authentication"
 
-test: install lint typecheck web-test pytest
+test: install lint typecheck types-check web-test pytest
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench

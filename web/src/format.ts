@@ -33,8 +33,3 @@ export function formatCount(value: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
-
-/** Retrieval scores are unbounded (BM25-like): show one decimal. */
-export function formatScore(value: number): string {
-  return Number.isFinite(value) ? value.toFixed(1) : "–";
-}

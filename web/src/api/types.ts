@@ -1,74 +1,36 @@
-/** Shapes of the PromptGen HTTP API (see docs/api.md and promptgen/server/schemas.py). */
+/**
+ * Shapes of the PromptGen HTTP API, generated: every server shape here is an alias into
+ * ./schema.d.ts, which openapi-typescript generates from web/openapi.json, which
+ * scripts/export_openapi.py exports from the server's pydantic models (src/promptgen/wire.py
+ * for the precompute answer, src/promptgen/server/schemas.py for the rest).
+ *
+ * Do not write server shapes by hand. After changing those models, regenerate both files with
+ * `make types` (repository root). `make types-check` (part of `make test`) fails while either
+ * is stale; so does tests/server/test_openapi_current.py for openapi.json.
+ */
+import type { components } from "./schema";
 
-export interface Config {
-  typing_intelligence: boolean;
-  /** False when the server could not build its engine: precompute would answer 503. */
-  available: boolean;
-  debounce_ms: number;
-  min_chars: number;
-  max_text_chars: number;
-  auth_required: boolean;
-  version: string;
-}
+type Schemas = components["schemas"];
 
-export interface Intent {
-  label: string;
-  confidence: number;
-  scores: Record<string, number>;
-}
+/** GET /api/config. */
+export type Config = Schemas["ConfigOut"];
 
-export interface ContextItem {
-  id: number;
-  source: string;
-  title: string;
-  text: string;
-  score: number;
-}
-
-export interface Refusal {
-  code: string;
-  reason: string;
-}
-
-export interface Tokens {
-  prompt: number;
-  context: number;
-  estimated_output: number;
-  tokenizer: string;
-  exact: boolean;
-}
-
-export interface ModelAlternative {
-  id: string;
-  estimated_cost_usd: number;
-  fits_context: boolean;
-}
-
-export interface ModelChoice {
-  id: string;
-  reason: string;
-  estimated_cost_usd: number;
-  /** The router's 0..1 estimate of how much the strong tier helps on this draft. */
-  strong_benefit: number;
-  alternatives: ModelAlternative[];
-}
-
-export interface PrecomputeResult {
-  request_id: string;
-  version: string;
-  intent: Intent;
-  grounded: boolean;
-  confidence: number;
-  context: ContextItem[];
-  optimized_prompt: string | null;
-  suggestions: string[];
-  refusal: Refusal | null;
-  tokens: Tokens;
-  model: ModelChoice;
-  timings_ms: Record<string, number>;
-}
+/** POST /api/precompute: the answer. */
+export type PrecomputeResult = Schemas["PrecomputeResponse"];
+export type PrecomputeRequest = Schemas["PrecomputeRequest"];
+export type PrecomputeOptions = Schemas["PrecomputeOptionsIn"];
+export type Intent = Schemas["IntentOut"];
+export type ContextItem = Schemas["ContextOut"];
+export type Refusal = Schemas["RefusalOut"];
+export type Tokens = Schemas["TokensOut"];
+/** `strong_benefit` is null when the request named the model (the router did not run). */
+export type ModelChoice = Schemas["ModelOut"];
+export type ModelAlternative = Schemas["AlternativeOut"];
+/** Milliseconds per stage: intent, retrieve, ground, optimize, cost and total. */
+export type Timings = Schemas["TimingsOut"];
 
 /** Every non-2xx response body. */
-export interface ErrorBody {
-  error: { code: string; message: string; request_id: string };
-}
+export type ErrorBody = Schemas["ErrorBody"];
+export type ErrorDetail = Schemas["ErrorDetail"];
+
+// Client-only types (never sent by the server) go below, written by hand.

@@ -22,7 +22,7 @@ describe("PreSendIndicator", () => {
     expect(items).toHaveLength(3);
     expect(items[0]!.textContent).toContain("Overview");
     expect(items[0]!.textContent).toContain("docs/overview.md");
-    expect(items[0]!.textContent).toContain("12.4");
+    expect(items[0]!.textContent).toContain("docs/overview.md · score 93%");
     expect(screen.getByRole("list", { name: "Suggestions" }).textContent).toContain(
       "Say what form of answer you expect.",
     );

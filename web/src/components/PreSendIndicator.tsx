@@ -3,7 +3,7 @@
  * It only renders what useTypingIntelligence decided; it never blocks sending.
  */
 import type { PrecomputeResult } from "../api/types";
-import { formatCount, formatPercent, formatScore, formatUsd, plural } from "../format";
+import { formatCount, formatPercent, formatUsd, plural } from "../format";
 import type { TypingStatus } from "../hooks/useTypingIntelligence";
 
 export interface PreSendIndicatorProps {
@@ -104,7 +104,7 @@ export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
               <li key={`${item.id}-${index}`}>
                 <span className="indicator__source-title">{item.title || item.source}</span>{" "}
                 <span className="indicator__muted">
-                  {item.source} · score {formatScore(item.score)}
+                  {item.source} · score {formatPercent(item.score)}
                 </span>
               </li>
             ))}

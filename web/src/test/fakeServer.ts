@@ -51,9 +51,9 @@ export function makeResult(text: string, overrides: Partial<PrecomputeResult> = 
     grounded: true,
     confidence: 0.86,
     context: [
-      { id: 1, source: "docs/overview.md", title: "Overview", text: "…", score: 12.4 },
-      { id: 2, source: "docs/library.md", title: "Library", text: "…", score: 9.1 },
-      { id: 3, source: "docs/api.md", title: "API", text: "…", score: 7.0 },
+      { id: 1, source: "docs/overview.md", title: "Overview", text: "…", score: 0.9312 },
+      { id: 2, source: "docs/library.md", title: "Library", text: "…", score: 0.71 },
+      { id: 3, source: "docs/api.md", title: "API", text: "…", score: 0.42 },
     ],
     optimized_prompt: `Task (general): ${text}\n\n<passage id="1">…</passage>`,
     suggestions: ["Say what form of answer you expect."],
@@ -66,7 +66,8 @@ export function makeResult(text: string, overrides: Partial<PrecomputeResult> = 
       strong_benefit: 0.2,
       alternatives: [{ id: "example-medium", estimated_cost_usd: 0.0011, fits_context: true }],
     },
-    timings_ms: { total: 5.2 },
+    cached: false,
+    timings_ms: { intent: 0.4, retrieve: 2.1, ground: 0.3, optimize: 0.9, cost: 1.2, total: 5.2 },
     ...overrides,
   };
 }
