@@ -7,7 +7,7 @@ DEMO_DB := .promptgen/demo.db
 export PROMPTGEN_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
 .PHONY: install web web-test types types-check chromium postgres screenshots run demo test lint format typecheck pytest \
-	intent-model router-model catalog clean
+	intent-model router-model grounding-model catalog clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_STAMP := web/node_modules/.installed
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/package.json
@@ -84,12 +84,12 @@ demo: install
 test: install lint typecheck types-check web-test pytest
 
 lint: install
-	$(BIN)/ruff check src tests scripts bench
-	$(BIN)/ruff format --check src tests scripts bench
+	$(BIN)/ruff check src tests scripts bench training
+	$(BIN)/ruff format --check src tests scripts bench training
 
 format: install
-	$(BIN)/ruff check --fix src tests scripts bench
-	$(BIN)/ruff format src tests scripts bench
+	$(BIN)/ruff check --fix src tests scripts bench training
+	$(BIN)/ruff format src tests scripts bench training
 
 typecheck: install
 	$(BIN)/mypy
@@ -97,22 +97,29 @@ typecheck: install
 pytest: install web chromium postgres
 	$(BIN)/pytest
 
+# The shipped models (src/promptgen/models/<name>/, each with its MANIFEST.json) are rebuilt
+# offline by the code under training/ (scikit-learn, a dev dependency), run from here.
 # Rebuild the shipped intent model from our own prompts and the permissively licensed sets.
 SHARED_INTENT ?= ../shared/data/intent
 intent-model: install
-	$(BIN)/promptgen train-intent src/promptgen/intent/data/*.jsonl \
+	$(BIN)/python -m training.intent.train training/intent/data/*.jsonl \
 	  $(SHARED_INTENT)/gsm8k_test.jsonl $(SHARED_INTENT)/mmlu_routellm.jsonl \
 	  $(SHARED_INTENT)/mbpp_test.jsonl $(SHARED_INTENT)/arena_hard_v2.jsonl \
 	  $(SHARED_INTENT)/selfinstruct_seed_tasks.jsonl --max-per-label 3000 \
 	  --exclude evaluation/real_prompts/labels.jsonl --relabel training/intent/relabelled.jsonl \
-	  --out src/promptgen/intent/intent_model.npz
+	  --out src/promptgen/models/intent/model.npz
 
 # Rebuild the shipped router from RouteLLM's per-prompt answers (Apache-2.0); --evaluate first
 # prints the held-out-half and k-fold CV figures quoted in docs/quality.md.
 SHARED_ROUTING ?= ../shared/data/routing
 router-model: install
-	$(BIN)/python scripts/train_router.py $(SHARED_ROUTING) --evaluate \
-	  --out src/promptgen/cost/router_model.npz
+	$(BIN)/python -m training.router.train $(SHARED_ROUTING) --evaluate \
+	  --out src/promptgen/models/router/model.npz
+
+# Refit the Refusal Contract on the refusal sets (docs/grounding.md); about 25 s.
+SHARED_DATA ?= ../shared/data
+grounding-model: install
+	$(BIN)/python -m training.grounding.fit $(SHARED_DATA)
 
 catalog: install
 	$(BIN)/python scripts/build_catalog.py ../shared/data/pricing/model_prices_upstream_only.json --date 2026-11-26

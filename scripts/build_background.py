@@ -12,19 +12,18 @@ Run offline in the dev environment (wordfreq is a dev dependency, never needed a
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 from wordfreq import top_n_list, word_frequency
 
 from promptgen.library.background import TABLE, term_key
 from promptgen.library.terms import TERMS_VERSION, terms
+from promptgen.models import ROOT as MODELS
+from promptgen.models import write_manifest
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "promptgen" / "models" / "background"
+OUT = MODELS / "background"
 WORDS = 400_000  # the whole large English list (about 320,000 words)
 FLOOR = 1e-8  # wordfreq's smallest frequency: rarer terms are not listed
 
@@ -46,18 +45,19 @@ def main() -> None:
     np.savez_compressed(buffer, keys=keys, frequencies=values)
     table.write_bytes(buffer.getvalue())
     rows = kept
-    manifest = {
-        "name": "background",
-        "what": "frequency of each index term in ordinary English (sum over its words); keys are "
+    write_manifest(
+        OUT,
+        "background",
+        [table.name],
+        what="frequency of each index term in ordinary English (sum over its words); keys are "
         "the first 8 bytes of blake2b(term), sorted (promptgen.library.background.term_key)",
-        "source": f"wordfreq {version('wordfreq')} (large English list), https://github.com/rspeer/wordfreq",
-        "licence": "CC BY-SA 4.0 (wordfreq's data); this derived table is shared under the same",
-        "terms_version": TERMS_VERSION,
-        "terms": len(rows),
-        "files": {table.name: hashlib.sha256(table.read_bytes()).hexdigest()},
-        "built_by": "scripts/build_background.py",
-    }
-    (OUT / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        source=f"wordfreq {version('wordfreq')} (large English list), https://github.com/rspeer/wordfreq",
+        licence="CC BY-SA 4.0 (wordfreq's data); this derived table is shared under the same",
+        built_by="scripts/build_background.py",
+        command=".venv/bin/python scripts/build_background.py",
+        terms_version=TERMS_VERSION,
+        terms=len(rows),
+    )
     print(f"wrote {table} ({len(rows):,} terms, {table.stat().st_size / 1e6:.1f} MB)")
 
 

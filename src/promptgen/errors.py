@@ -1,4 +1,8 @@
-"""Exception tree: every failure PromptGen reports carries a stable ``code`` and HTTP ``status``."""
+"""Exception tree: every failure PromptGen reports carries a stable ``code`` and HTTP ``status``.
+
+Every exception PromptGen raises on purpose is defined here, so the HTTP handler, the CLI and
+the error test see the whole tree (tests/test_errors.py walks it through both edges).
+"""
 
 from __future__ import annotations
 
@@ -61,6 +65,34 @@ class IntentModelInvalid(PromptGenError):
     status = 500
 
 
+class RouterModelInvalid(PromptGenError):
+    """The router model file is missing or unreadable."""
+
+    code = "router_model_invalid"
+    status = 500
+
+
+class EmbedderUnavailable(PromptGenError):
+    """The shipped embedding model is missing or damaged."""
+
+    code = "embedder_unavailable"
+    status = 500
+
+
+class BackgroundInvalid(PromptGenError):
+    """The shipped background table is missing or does not match its manifest."""
+
+    code = "background_invalid"
+    status = 500
+
+
+class GroundingModelInvalid(PromptGenError):
+    """The shipped grounding parameters are missing, malformed or do not match their manifest."""
+
+    code = "grounding_model_invalid"
+    status = 500
+
+
 class TokenizerUnavailable(PromptGenError):
     """A vendored tokenizer file is missing or fails its checksum."""
 
@@ -83,10 +115,28 @@ class DocumentNotFound(PromptGenError):
 
 
 class IngestFailed(PromptGenError):
-    """A file could not be parsed; the Library was left as it was."""
+    """A file could not be ingested; the Library was left as it was."""
 
     code = "ingest_failed"
     status = 422
+
+
+class ParseError(IngestFailed):
+    """A file could not be turned into documents; the message says why and what to do."""
+
+    code = "parse_error"
+
+
+class UnreadableSet(InvalidInput):
+    """An evaluation file that is not of the schema its task reads: skipped, with why."""
+
+    code = "unreadable_set"
+
+
+class RelabelledSetIncomplete(InvalidInput):
+    """An evaluation label names a record the data folder does not hold."""
+
+    code = "relabelled_set_incomplete"
 
 
 class BudgetExceeded(PromptGenError):
@@ -119,6 +169,13 @@ class BodyTooLarge(PromptGenError):
 
     code = "body_too_large"
     status = 413
+
+
+class ServeRefused(PromptGenError):
+    """``promptgen serve`` would start in an unsafe configuration (e.g. open without keys)."""
+
+    code = "serve_refused"
+    status = 400
 
 
 class PromptGenUnavailable(PromptGenError):

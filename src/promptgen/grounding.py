@@ -6,15 +6,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from promptgen import grounding_params
 from promptgen.library.background import Background
 from promptgen.library.terms import searchable_words
+from promptgen.models import grounding as params
 from promptgen.retrieve import Retrieval
 from promptgen.types import Grounding, Hit, Refusal
 
 FEATURES = ("coverage", "score", "length", "margin", "similarity")
 # More of these is more evidence: their weights must be positive, so that the probability never
-# falls when one of them rises (scripts/fit_grounding.py refuses to write a model that breaks it).
+# falls when one of them rises (training/grounding/fit.py refuses to write a model that breaks it).
 EVIDENCE = ("coverage", "score", "margin", "similarity")
 
 
@@ -52,17 +52,18 @@ class GroundingModel:
     """Calibrated logistic model of P(the Library grounds the draft, given this passage).
 
     ``z = intercept + Σ weights · features``; the probability is ``1 / (1 + e^−z)``.
-    The defaults in ``grounding_params`` are written by ``scripts/fit_grounding.py``: a logistic
-    regression fitted on the refusal sets of ../shared/data (cranfield + pubmedqa) composed with
-    a Platt step fitted on out-of-fold predictions, so the probability is calibrated. Refit them
-    there, not by hand (docs/grounding.md).
+    The defaults are the shipped parameters (promptgen/models/grounding/params.json), written
+    by ``training/grounding/fit.py``: a logistic regression fitted on the refusal sets of
+    ../shared/data (cranfield + pubmedqa) composed with a Platt step fitted on out-of-fold
+    predictions, so the probability is calibrated. Refit them there, not by hand
+    (docs/grounding.md).
     """
 
-    weights: tuple[float, ...] = grounding_params.WEIGHTS
-    intercept: float = grounding_params.INTERCEPT
+    weights: tuple[float, ...] = field(default_factory=lambda: params.shipped().ordered(FEATURES))
+    intercept: float = field(default_factory=lambda: params.shipped().intercept)
     # The topic gate: a draft whose affinity with the Library is below this is refused before
     # any passage is scored (its words are everyday English, not the Library's subject).
-    min_affinity: float = grounding_params.MIN_AFFINITY
+    min_affinity: float = field(default_factory=lambda: params.shipped().min_affinity)
     background: Background = field(default_factory=Background.load, repr=False)
 
     def on_topic(self, retrieval: Retrieval) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from promptgen import grounding_params
+from promptgen.models import grounding as grounding_params
 
 DEFAULT_DATABASE_URL = "sqlite:///.promptgen/library.db"
 
@@ -23,11 +23,11 @@ class Settings(BaseSettings):
     library: str = Field("default", min_length=1, max_length=64, description="Default Library.")
     max_text_chars: int = Field(20_000, ge=1, le=1_000_000, description="Longest draft accepted.")
     grounding_threshold: float = Field(
-        grounding_params.THRESHOLD,
+        default_factory=lambda: grounding_params.shipped().threshold,
         ge=0.0,
         le=1.0,
         description="Grounding probability below which PromptGen refuses (default: the one "
-        "scripts/fit_grounding.py chose with the model).",
+        "training/grounding/fit.py chose with the model, models/grounding/params.json).",
     )
     grounding_min_terms: int = Field(
         2,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from promptgen.wire import PrecomputeResponse
@@ -11,15 +11,8 @@ if TYPE_CHECKING:
 # The pipeline's stages in order; each answer times every one of them, then the total.
 STAGES: tuple[str, ...] = ("intent", "retrieve", "ground", "optimize", "cost", "total")
 
-INTENT_LABELS: tuple[str, ...] = (
-    "code",
-    "math",
-    "writing",
-    "research",
-    "analysis",
-    "brainstorm",
-    "general",
-)
+IntentLabel = Literal["code", "math", "writing", "research", "analysis", "brainstorm", "general"]
+INTENT_LABELS: tuple[str, ...] = get_args(IntentLabel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +41,10 @@ class Hit:
 
 
 # Every Refusal.code PromptGen gives (docs/grounding.md explains each); the metrics label by them.
-REFUSAL_CODES = (
-    "no_grounding",
-    "empty_library",
-    "no_query_terms",
-    "too_few_terms",
-    "library_unavailable",
-)
+RefusalCode = Literal[
+    "no_grounding", "empty_library", "no_query_terms", "too_few_terms", "library_unavailable"
+]
+REFUSAL_CODES: tuple[str, ...] = get_args(RefusalCode)
 
 
 @dataclass(frozen=True, slots=True)

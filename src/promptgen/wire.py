@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from promptgen.types import STAGES, Hit, PrecomputeResult
+from promptgen.types import STAGES, Hit, IntentLabel, PrecomputeResult, RefusalCode
 
 
 class IntentOut(BaseModel):
-    label: str = Field(
-        description="code, math, writing, research, analysis, brainstorm or general."
-    )
+    label: IntentLabel = Field(description="The most probable intent.")
     confidence: float = Field(ge=0.0, le=1.0, description="Calibrated probability of the label.")
     scores: dict[str, float] = Field(description="Every label's probability.")
 
@@ -32,7 +30,7 @@ class ContextOut(BaseModel):
 
 
 class RefusalOut(BaseModel):
-    code: str = Field(description="Stable code; docs/grounding.md lists them.")
+    code: RefusalCode = Field(description="Stable code; docs/grounding.md explains each.")
     reason: str = Field(description="Why, for a person.")
 
 

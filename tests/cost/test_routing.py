@@ -11,10 +11,9 @@ from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.routing import (
     CUE_NAMES,
     RouterModel,
-    RouterModelInvalid,
     select_model,
 )
-from promptgen.errors import BudgetExceeded
+from promptgen.errors import BudgetExceeded, RouterModelInvalid
 from promptgen.intent.features import DIMENSIONS, featurize
 from promptgen.types import Intent
 

@@ -9,7 +9,7 @@ from promptgen.evaluation import harness
 from tests.conftest import REPO
 
 EVERYDAY = REPO / "evaluation" / "everyday"
-TRAINING = REPO / "src" / "promptgen" / "intent" / "data"
+TRAINING = REPO / "training" / "intent" / "data"
 SHARED_INTENT = REPO.parent / "shared" / "data" / "intent"
 
 
@@ -22,6 +22,7 @@ def test_everyday_prompts_are_not_in_the_training_data() -> None:
     held = _texts(EVERYDAY / "intent" / "everyday_prompts.jsonl")
     # Our training files, and the shared sets `make intent-model` also trains on when present.
     sources = [*TRAINING.glob("*.jsonl"), *SHARED_INTENT.glob("*.jsonl")]
+    assert len(sources) >= 25
     trained = set().union(*(_texts(p) for p in sources))
     assert len(held) >= 600
     assert not held & trained

@@ -12,10 +12,8 @@ from promptgen.evaluation.probes import load_probes, read_suite
 from tests.conftest import REPO
 
 SUITE = REPO / "evaluation"
-TRAINING = [
-    *(REPO / "src" / "promptgen" / "intent" / "data").glob("*.jsonl"),
-    *(REPO / "training").glob("*/*.jsonl"),
-]
+# Every file we train or fit on: training/intent/data/, the relabels, training/grounding/.
+TRAINING = sorted((REPO / "training").rglob("*.jsonl"))
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -54,6 +52,7 @@ def test_no_evaluation_text_is_trained_or_fitted_on() -> None:
         for r in _records(path)
     }
     trained = {_norm(r["text"]) for path in TRAINING for r in _records(path) if "text" in r}
+    assert len({p.parent for p in TRAINING}) >= 3  # intent/data, intent, grounding
     assert held and trained and not held & trained
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from promptgen.errors import IntentModelInvalid
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.intent.train import load_examples, normalize_label, train
+from promptgen.intent.labels import normalize_label
 from promptgen.types import INTENT_LABELS
+from training.intent.train import load_examples, main, train
 
 
 def test_shipped_model_knows_all_seven_labels(classifier: IntentClassifier) -> None:
@@ -32,14 +33,14 @@ def test_spec_draft_is_code(classifier: IntentClassifier) -> None:
 
 
 def test_missing_or_damaged_model_file(tmp_path: Path) -> None:
-    with pytest.raises(IntentModelInvalid, match="train-intent"):
+    with pytest.raises(IntentModelInvalid, match="make intent-model"):
         IntentClassifier.load(tmp_path / "absent.npz")
     bad = tmp_path / "bad.npz"
     np.savez(bad, weights=np.zeros((3, 3)))
     with pytest.raises(IntentModelInvalid):
         IntentClassifier.load(bad)
     cut = tmp_path / "cut.npz"  # a download or copy that stopped half way
-    shipped = Path(__file__).resolve().parents[2] / "src/promptgen/intent/intent_model.npz"
+    shipped = Path(__file__).resolve().parents[2] / "src/promptgen/models/intent/model.npz"
     cut.write_bytes(shipped.read_bytes()[:2000])
     with pytest.raises(IntentModelInvalid, match="cannot load the intent model"):
         IntentClassifier.load(cut)
@@ -58,6 +59,19 @@ def test_training_round_trip(tmp_path: Path) -> None:
     loaded = IntentClassifier.load(tmp_path / "m.npz")
     assert loaded.classify("fix the python bug in function 99").label == "code"
     assert loaded.classify("what is 7 plus 21").label == "math"
+
+
+def test_training_command_writes_the_model_and_its_manifest(tmp_path: Path) -> None:
+    data = tmp_path / "d.jsonl"
+    rows = [{"text": f"t{i} {lab}", "label": lab} for i in range(10) for lab in ("code", "math")]
+    data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = tmp_path / "intent" / "model.npz"
+    assert main([str(data), "--no-embeddings", "--out", str(out)]) == 0
+    manifest = json.loads((out.parent / "MANIFEST.json").read_text(encoding="utf-8"))
+    assert manifest["name"] == "intent" and manifest["command"] == "make intent-model"
+    assert manifest["files"]["model.npz"]["size"] == out.stat().st_size
+    assert IntentClassifier.load(out).labels == ("code", "math")
+    assert main([str(tmp_path / "absent.jsonl"), "--out", str(out)]) == 1
 
 
 def test_label_aliases() -> None:

@@ -13,7 +13,7 @@ def test_shipped_table_matches_its_manifest_and_knows_common_words() -> None:
     folder = resources.files("promptgen.models.background")
     manifest = json.loads(folder.joinpath("MANIFEST.json").read_text(encoding="utf-8"))
     raw = folder.joinpath("terms.npz").read_bytes()
-    assert hashlib.sha256(raw).hexdigest() == manifest["files"]["terms.npz"]
+    assert hashlib.sha256(raw).hexdigest() == manifest["files"]["terms.npz"]["sha256"]
     assert "wordfreq" in manifest["source"] and "CC BY-SA" in manifest["licence"]
     background = Background.load()
     # Stemmed index terms: "running" and "runs" are both "run".

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from promptgen.library.parsers import ParseError, parse_file
+from promptgen.errors import ParseError
+from promptgen.library.parsers import parse_file
 from tests.conftest import minimal_pdf
 
 

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promptgen.errors import LibraryUnavailable
+from promptgen.library import migrations
 from promptgen.library.ingest import ingest
-from promptgen.library.migrations import MIGRATIONS
+from promptgen.library.migrations import MIGRATIONS, statements
 from promptgen.library.sqlite import SQLiteStore, fts_query
 from promptgen.library.terms import query_terms, terms
 
@@ -75,3 +76,71 @@ def test_a_library_from_before_terms_versions_is_migrated_and_reported(
         assert {d.terms_version for d in reopened.documents()} == {1}
     finally:
         reopened.close()
+
+
+# A migration whose `;`s a naive split on ";" would cut: in string literals, a comment, a
+# quoted name and a trigger body.
+SEMICOLONS = """
+    -- Notes; each one kept with its text.
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, "a;b" TEXT NOT NULL DEFAULT 'x;y');
+    INSERT INTO notes ("a;b") VALUES ('first; with a semicolon');
+    CREATE TABLE notes_log (entry TEXT NOT NULL);
+    CREATE TRIGGER notes_logged AFTER INSERT ON notes BEGIN
+        INSERT INTO notes_log VALUES ('added; ' || NEW."a;b");
+        INSERT INTO notes_log VALUES ('twice;');
+    END;
+    INSERT INTO notes ("a;b") VALUES ('second')
+"""
+
+
+def test_statements_end_where_sqlite_ends_them() -> None:
+    found = [" ".join(s.split()) for s in statements(SEMICOLONS)]
+    assert len(found) == 5
+    assert found[0].startswith("-- Notes; each one kept") and found[0].endswith("'x;y');")
+    assert found[3].startswith("CREATE TRIGGER") and found[3].endswith("'twice;'); END;")
+    assert found[4] == """INSERT INTO notes ("a;b") VALUES ('second')"""
+    assert statements("SELECT 1;\n  -- trailing; comment\n") == [
+        "SELECT 1;",
+        "\n  -- trailing; comment\n",
+    ]
+
+
+def test_a_migration_with_semicolons_in_literals_and_trigger_bodies_applies_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, (99, "semicolons", SEMICOLONS)))
+    SQLiteStore(tmp_path / "lib.db").close()
+    conn = sqlite3.connect(tmp_path / "lib.db")
+    try:
+        assert conn.execute('SELECT "a;b" FROM notes ORDER BY id').fetchall() == [
+            ("first; with a semicolon",),
+            ("second",),
+        ]
+        assert conn.execute("SELECT entry FROM notes_log").fetchall() == [
+            ("added; second",),
+            ("twice;",),
+        ]
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (99,)
+    finally:
+        conn.close()
+
+
+def test_a_failing_migration_leaves_the_database_at_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "lib.db"
+    SQLiteStore(path).close()
+    failing = SEMICOLONS + ";\n INSERT INTO no_such_table VALUES ('fails; at the end')"
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, (99, "failing", failing)))
+    with pytest.raises(LibraryUnavailable, match="no such table: no_such_table"):
+        SQLiteStore(path)
+    conn = sqlite3.connect(path)
+    try:
+        last = MIGRATIONS[-1][0]
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (last,)
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert "notes" not in tables and "notes_log" not in tables and "documents" in tables
+    finally:
+        conn.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    SQLiteStore(path).close()  # the Library still opens at the version it had

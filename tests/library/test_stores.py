@@ -184,6 +184,7 @@ def test_a_failing_file_is_reported_and_the_rest_is_ingested(
     (notes / "deploy.md").write_text("# Deploy runbook\n\nNow with canaries.", encoding="utf-8")
     report = engine.ingest([notes])
     assert [p for p, _ in report.failed] == [str(notes / "oncall.txt")]
+    assert "UTF-8" in report.failed[0][1]
     assert report.updated == 1
     assert engine.search("pager escalates secondary")  # the failed file's old text stays
 

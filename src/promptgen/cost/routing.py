@@ -15,21 +15,23 @@ import numpy.typing as npt
 from promptgen.archives import loading, read_npz, write_npz
 from promptgen.cost.catalog import ModelEntry
 from promptgen.embed.embedder import Embedder
-from promptgen.errors import BudgetExceeded, PromptGenError
+from promptgen.errors import BudgetExceeded, RouterModelInvalid
 from promptgen.intent.features import DIMENSIONS, Features, featurize
 from promptgen.types import Intent, ModelCost
 
 if TYPE_CHECKING:
     from promptgen.stages import Catalog, Embedding
 
-# The learned router (``router_model.npz``, built by ``scripts/train_router.py``). Each member
+# The learned router (promptgen/models/router/model.npz, built by ``make router-model``:
+# training/router/train.py; checked against its MANIFEST.json on load). Each member
 # is a pair of logistic regressions, P(the strong model answers right) and P(the weak one does),
 # and its gain is their difference: what paying for the stronger model is expected to buy. One
 # member reads the draft's hashed n-grams (the intent classifier's features), the other its
 # static embedding and a few numeric cues; the router's score is the mean of the members' gains,
 # each standardized, and the difficulty is that score's percentile among the training prompts,
 # blended with the draft's length percentile (see ``RouterModel.blend``).
-SHIPPED_ROUTER = "router_model.npz"
+MODEL = "router"
+SHIPPED_ROUTER = "model.npz"
 # Explicit asks for rigour or engineering depth. The routing data (exam and word-problem
 # questions) has almost none of them, so the learned model cannot weigh them; each one found
 # adds this much to the percentile, up to _CUE_CAP.
@@ -73,13 +75,6 @@ class Routed:
     reason: str
     costs: tuple[ModelCost, ...]
     strong_benefit: float | None  # None: the model was requested, the router did not run
-
-
-class RouterModelInvalid(PromptGenError):
-    """The router model file is missing or unreadable."""
-
-    code = "router_model_invalid"
-    status = 500
 
 
 def cue_features(text: str) -> Vector:
@@ -201,8 +196,9 @@ class RouterModel:
     @classmethod
     def load(cls, path: Path | None = None, embedder: Embedding | None = None) -> RouterModel:
         """The model at ``path``, or the one shipped in the package."""
-        with loading("router model", path, SHIPPED_ROUTER, "make router-model", RouterModelInvalid):
-            archive = read_npz(path, "promptgen.cost", SHIPPED_ROUTER)
+        shipped = f"models/{MODEL}/{SHIPPED_ROUTER}"
+        with loading("router model", path, shipped, "make router-model", RouterModelInvalid):
+            archive = read_npz(path, MODEL, SHIPPED_ROUTER, RouterModelInvalid)
             return cls(
                 archive["weights"].astype(np.float32),
                 archive["bias"].astype(np.float32),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from importlib import resources
 from importlib.abc import Traversable
 from itertools import chain
 from pathlib import Path
@@ -14,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 from tokenizers import Tokenizer
 
-from promptgen.errors import PromptGenError
+from promptgen import models
+from promptgen.errors import EmbedderUnavailable
 
 # Tokens per text: enough for a chunk (~260 words); keeps long drafts cheap.
 MAX_TOKENS = 512
@@ -34,13 +34,10 @@ WORD_CACHE_LIMIT = 200_000
 # Characters the tokenizer always treats as word breaks (its normalizer maps them to spaces and
 # its pre-tokenizer splits there), so a text's ids are the concatenation of its words' ids.
 _BREAKS = re.compile(r"[ \t\n\r]+")
-
-
-class EmbedderUnavailable(PromptGenError):
-    """The shipped embedding model is missing or damaged."""
-
-    code = "embedder_unavailable"
-    status = 500
+# The shipped model: promptgen/models/embedding/ (built by scripts/distill_embeddings.py).
+MODEL = "embedding"
+TABLE_FILE = "embeddings.npy"
+TOKENIZER_FILE = "tokenizer.json"
 
 
 def _load_table(source: Traversable) -> tuple[npt.NDArray[np.float16], bytes]:
@@ -69,12 +66,16 @@ class Embedder:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder
         try:
-            root: Traversable = (
-                folder if folder is not None else resources.files("promptgen.embed") / "model"
-            )
-            table, head = _load_table(root / "embeddings.npy")
+            if folder is None:  # the shipped model, checked against its manifest first
+                table_file = models.verified(MODEL, TABLE_FILE, EmbedderUnavailable)
+                tokenizer_file = models.verified(MODEL, TOKENIZER_FILE, EmbedderUnavailable)
+            else:
+                table_file, tokenizer_file = folder / TABLE_FILE, folder / TOKENIZER_FILE
+            table, head = _load_table(table_file)
             self.table: Table = table
-            self.tokenizer = Tokenizer.from_str((root / "tokenizer.json").read_text("utf-8"))
+            self.tokenizer = Tokenizer.from_str(tokenizer_file.read_text("utf-8"))
+        except EmbedderUnavailable:
+            raise
         except (OSError, ValueError, Exception) as exc:  # tokenizers raises plain Exception
             raise EmbedderUnavailable(
                 f"cannot load the embedding model: {exc}; reinstall PromptGen"

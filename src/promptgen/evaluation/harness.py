@@ -10,6 +10,7 @@ from promptgen.cost.routing import RouterModel
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.embed.embedder import Embedder
 from promptgen.engine import PromptGen
+from promptgen.errors import UnreadableSet
 from promptgen.evaluation import probes, tasks
 from promptgen.evaluation.datasets import (
     collections,
@@ -88,7 +89,7 @@ def run(
         for path in routing_files(data):
             try:
                 report["routing"][path.stem] = tasks.evaluate_routing(router, path, limit=limit)
-            except tasks.UnreadableSet as exc:
+            except UnreadableSet as exc:
                 report.setdefault("skipped", []).append(str(exc))
     if "probes" in only and suite is not None:
         report["probes"] = {

@@ -11,12 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from promptgen.errors import RelabelledSetIncomplete
 from promptgen.evaluation.datasets import read_jsonl
 from promptgen.evaluation.probes import read_suite
-
-
-class RelabelledSetIncomplete(ValueError):
-    """A label names a record the data folder does not hold."""
 
 
 def relabelled_sets(suite: Path, data: Path) -> Iterator[tuple[str, list[dict[str, Any]]]]:

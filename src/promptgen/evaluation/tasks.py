@@ -11,24 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptgen import grounding_params
 from promptgen.cost.routing import RouterModel
 from promptgen.engine import PromptGen
+from promptgen.errors import UnreadableSet
 from promptgen.evaluation import metrics
 from promptgen.evaluation.bm25 import PlainBM25
 from promptgen.evaluation.datasets import Collection, read_jsonl
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.intent.train import normalize_label
+from promptgen.intent.labels import normalize_label
+from promptgen.models import grounding as grounding_params
 from promptgen.settings import Settings
 from promptgen.types import Hit
 
 STRONG_MODEL = "gpt-4-1106-preview"
 WEAK_MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 EngineFactory = Callable[[Settings], PromptGen]
-
-
-class UnreadableSet(ValueError):
-    """An evaluation file that is not of the schema its task reads: skipped, with why."""
 
 
 @dataclass(slots=True)
@@ -190,7 +187,7 @@ def evaluate_refusal(
         "reliability": metrics.reliability(confidence, [not u for u in unanswerable]),
         # Whether the grounding model was fitted on this collection: the unseen ones show what
         # a new Library gets.
-        "fitted_on": collection.name in grounding_params.FITTED_ON,
+        "fitted_on": collection.name in grounding_params.shipped().fitted_on,
         "best_threshold": best_threshold,
         "f1_at_best_threshold": best_f1,
     }

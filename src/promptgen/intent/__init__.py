@@ -1,1 +1,1 @@
-"""Intent classification: the shipped model, its features and its trainer."""
+"""Intent classification: the shipped model, its features and our labels (trained in training/)."""

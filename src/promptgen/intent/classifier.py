@@ -19,7 +19,11 @@ from promptgen.types import INTENT_LABELS, Intent
 if TYPE_CHECKING:
     from promptgen.stages import Embedding
 
-SHIPPED_MODEL = "intent_model.npz"
+# The shipped model: promptgen/models/intent/model.npz, checked against its MANIFEST.json on load
+# and rebuilt by ``make intent-model`` (training/intent/train.py).
+MODEL = "intent"
+SHIPPED_MODEL = "model.npz"
+REBUILD = "make intent-model"
 
 
 class IntentClassifier:
@@ -39,13 +43,13 @@ class IntentClassifier:
         if dense < 0 or weights.shape[1] != len(labels) or bias.shape != (len(labels),):
             raise IntentModelInvalid(
                 f"intent model has shape {weights.shape}, expected ({DIMENSIONS}[+d], {len(labels)}); "
-                "rebuild it with `promptgen train-intent`"
+                f"rebuild it with `{REBUILD}`"
             )
         self.embedder = (embedder or Embedder()) if dense else None
         if self.embedder is not None and self.embedder.dimensions != dense:
             raise IntentModelInvalid(
                 f"intent model expects {dense}-dimension embeddings, the embedder gives "
-                f"{self.embedder.dimensions}; rebuild it with `promptgen train-intent`"
+                f"{self.embedder.dimensions}; rebuild it with `{REBUILD}`"
             )
         self.weights = weights
         self.bias = bias
@@ -57,10 +61,9 @@ class IntentClassifier:
     @classmethod
     def load(cls, path: Path | None = None, embedder: Embedding | None = None) -> IntentClassifier:
         """The model at ``path``, or the one shipped in the package."""
-        with loading(
-            "intent model", path, SHIPPED_MODEL, "promptgen train-intent", IntentModelInvalid
-        ):
-            archive = read_npz(path, "promptgen.intent", SHIPPED_MODEL)
+        shipped = f"models/{MODEL}/{SHIPPED_MODEL}"
+        with loading("intent model", path, shipped, REBUILD, IntentModelInvalid):
+            archive = read_npz(path, MODEL, SHIPPED_MODEL, IntentModelInvalid)
             labels = tuple(str(x) for x in archive["labels"])
             metadata = json.loads(str(archive["metadata"]))
             return cls(

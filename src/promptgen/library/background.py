@@ -14,30 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import math
 from collections.abc import Mapping
-from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
 
-from promptgen.errors import PromptGenError
+from promptgen import models
+from promptgen.errors import BackgroundInvalid
 
-PACKAGE = "promptgen.models.background"
+MODEL = "background"  # promptgen/models/background/
 TABLE = "terms.npz"
 # Rarer than anything listed (wordfreq lists frequencies down to 1e-8): names, typos, jargon.
 FLOOR = 1e-9
 # One term's log-ratio is clipped to this many nats either way: a single typo or one word the
 # Library repeats in every chunk must not decide alone.
 CLIP = 6.0
-
-
-class BackgroundInvalid(PromptGenError):
-    """The shipped background table is missing or does not match its manifest."""
-
-    code = "background_invalid"
-    status = 500
 
 
 def term_key(term: str) -> int:
@@ -69,14 +61,7 @@ class Background:
     @classmethod
     def load(cls) -> Background:
         """The shipped table, after checking its checksum against the manifest."""
-        folder = resources.files(PACKAGE)
-        try:
-            manifest = json.loads(folder.joinpath("MANIFEST.json").read_text(encoding="utf-8"))
-            raw = folder.joinpath(TABLE).read_bytes()
-        except (OSError, ValueError) as exc:
-            raise BackgroundInvalid(f"background table unreadable: {exc}") from exc
-        if hashlib.sha256(raw).hexdigest() != manifest["files"][TABLE]:
-            raise BackgroundInvalid(f"{TABLE} does not match the checksum in MANIFEST.json")
+        raw = models.read(MODEL, TABLE, BackgroundInvalid)
         with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
             keys, values = arrays["keys"], arrays["frequencies"]
         if keys.dtype != np.uint64 or keys.shape != values.shape:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -13,14 +15,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from promptgen.embed.embedder import Embedder
+from promptgen.errors import ParseError
 from promptgen.library.chunking import chunk_text
-from promptgen.library.parsers import SUPPORTED_SUFFIXES, ParsedDocument, ParseError, parse_file
-from promptgen.library.store import ChunkRecord, DocumentRecord, IngestPlan, LibraryStore
+from promptgen.library.parsers import SUPPORTED_SUFFIXES, ParsedDocument, parse_file
+from promptgen.library.store import (
+    ChunkRecord,
+    DocumentRecord,
+    IngestPlan,
+    LibraryStore,
+    StoredDocument,
+)
 from promptgen.library.terms import TERMS_VERSION, terms
 
 Progress = Callable[[Path], None]
 # Texts → one vector blob each (see promptgen.embed); None stores no vectors.
 EmbedBlobs = Callable[[list[str]], list[bytes]]
+# Picks the stored documents an ingest removes (see ``ingest``'s ``prune``).
+Stale = Callable[[StoredDocument], bool]
 EMBED_BATCH = 1024
 
 
@@ -136,36 +147,25 @@ def _plan(
     return pending, deletes
 
 
-def plan_file(
-    store: LibraryStore,
-    path: Path,
-    docs: list[ParsedDocument],
-    library: str,
-    report: IngestReport,
-    embed: EmbedBlobs | None = None,
-) -> tuple[list[DocumentRecord], list[int]]:
-    """Upserts and deletes for one parsed file, counting what changes."""
-    pending, deletes = _plan(store, path, docs, library, report)
-    upserts = [replace(record, chunks=chunk_document(doc, embed)) for record, doc in pending]
-    report.chunks += sum(len(u.chunks) for u in upserts)
-    return upserts, deletes
-
-
 def ingest(
     store: LibraryStore,
     paths: Iterable[Path],
     *,
     library: str = "default",
-    prune: bool = False,
+    prune: bool | Stale = False,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.perf_counter,
     embed: EmbedBlobs | None = None,
+    record_idle: bool = True,
 ) -> IngestReport:
     """Ingest ``paths`` into ``library``; files that fail are reported and change nothing.
 
     A large ingest chunks, indexes and embeds its documents in worker processes (see
     ``ChunkPool``) while this process parses and diffs files; either way every write
-    happens at the end, in one transaction.
+    happens at the end, in one transaction. ``prune``: True removes the documents whose files
+    are gone, a function the documents it picks. ``record_idle=False``: an ingest that changes
+    nothing writes nothing, not even its record in the ingests table (a folder watch's pass).
+    Interrupted (Ctrl-C) or failing, it stops its workers at once and writes nothing.
     """
     started = clock()
     report = IngestReport()
@@ -186,18 +186,26 @@ def ingest(
             if progress is not None:
                 progress(path)
         if prune:
-            gone = [d.id for d in store.documents(library=library) if not Path(d.path).exists()]
+            stale = prune if callable(prune) else _file_gone
+            gone = [d.id for d in store.documents(library=library) if stale(d)]
             report.removed += len(gone)
             deletes.extend(gone)
         upserts = chunker.results()
-    finally:
-        chunker.close()
+    except BaseException:
+        chunker.close(abandon=True)
+        raise
+    chunker.close()
     report.chunks += sum(len(u.chunks) for u in upserts)
     if embed is not None and not chunker.embeds:
         upserts = with_vectors(upserts, embed)
     report.seconds = clock() - started
-    store.apply(IngestPlan(tuple(upserts), tuple(deletes), report.as_dict()))
+    if record_idle or upserts or deletes:
+        store.apply(IngestPlan(tuple(upserts), tuple(deletes), report.as_dict()))
     return report
+
+
+def _file_gone(document: StoredDocument) -> bool:
+    return not Path(document.path).exists()
 
 
 def with_vectors(upserts: list[DocumentRecord], embed: EmbedBlobs) -> list[DocumentRecord]:
@@ -230,6 +238,8 @@ _worker_embed: EmbedBlobs | None = None
 
 def _start_worker(embedder: Embedder | None) -> None:
     global _worker_embed
+    # Ctrl-C reaches the whole process group: the ingest process decides, and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_embed = embedder.for_bulk().blobs if embedder is not None else None
 
 
@@ -316,11 +326,24 @@ class ChunkPool:
             for record, chunks in zip(self._records, self._chunked, strict=True)
         ]
 
-    def close(self) -> None:
-        """Stop the workers (cancelling what has not started when the ingest failed)."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+    def close(self, *, abandon: bool = False) -> None:
+        """Stop the workers; ``abandon`` (the ingest failed or was interrupted): at once.
+
+        Abandoning cancels the batches not started and terminates the workers rather than
+        waiting for the batches they are chunking or embedding.
+        """
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        if not abandon:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        workers = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        # Wait for them to end without reaping them (the executor's own thread does that).
+        multiprocessing.connection.wait([w.sentinel for w in workers], timeout=5)
 
 
 def _spawn_safe() -> bool:

@@ -75,7 +75,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         """
         -- Every write transaction takes the next generation, chunks remember the one that added
         -- them and deleted chunks leave a tombstone: a derived search index can catch up from
-        -- any generation it has seen (library/index.py). No semicolons in comments here.
+        -- any generation it has seen (library/index.py).
         CREATE TABLE library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO library_meta VALUES ('generation', '1');
         INSERT INTO library_meta VALUES ('library_id', lower(hex(randomblob(16))));
@@ -118,33 +118,62 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 )
 
 
+def statements(script: str) -> list[str]:
+    """The statements of ``script``, each ending where SQLite itself sees one end.
+
+    ``sqlite3.complete_statement`` decides, so a ``;`` inside a string literal, a quoted name,
+    a comment or a trigger's ``BEGIN ... END`` body does not cut a statement short; the last
+    statement needs no ``;``.
+    """
+    found: list[str] = []
+    start = 0
+    for end, char in enumerate(script):
+        if char == ";" and sqlite3.complete_statement(script[start : end + 1]):
+            found.append(script[start : end + 1])
+            start = end + 1
+    if script[start:].strip():
+        found.append(script[start:])  # the last statement, or trailing comments (a no-op)
+    return found
+
+
+def _applied(conn: sqlite3.Connection) -> set[int]:
+    """The versions recorded in this database (none when it has no migrations table yet)."""
+    if not conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone():
+        return set()
+    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply the migrations this database lacks, in order; return their names.
 
-    Safe when several processes open a new file at once: the write lock is taken before the
+    Each migration is one transaction: its whole script and the version it records commit
+    together, so a migration that fails leaves the database at the version before it. Safe
+    when several processes open a new file at once: the write lock is taken before the
     applied versions are read, so a second process waits and then finds nothing left to do.
+    ``conn`` must be in autocommit mode (``isolation_level=None``).
     """
     applied: list[str] = []
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-        for version, name, sql in MIGRATIONS:
-            if version in done:
-                continue
-            for statement in sql.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+    if {version for version, _, _ in MIGRATIONS} <= _applied(conn):
+        return applied  # the usual case: no write lock taken
+    for version, name, script in MIGRATIONS:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                (version, name, datetime.now(UTC).isoformat(timespec="seconds")),
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            applied.append(name)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+            if version not in _applied(conn):
+                for statement in statements(script):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, name, datetime.now(UTC).isoformat(timespec="seconds")),
+                )
+                applied.append(name)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     return applied

@@ -10,11 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from promptgen.errors import ParseError
 from promptgen.library.conversations import parse_conversations
-
-
-class ParseError(Exception):
-    """A file could not be turned into documents; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)

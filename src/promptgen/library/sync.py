@@ -1,22 +1,29 @@
-"""Keep a Library in step with a folder: re-read only files whose size or mtime changed."""
+"""Keep a Library in step with a folder: watch it, and re-read only files whose size or mtime changed.
+
+The folder's file events (watchfiles: inotify, FSEvents, ReadDirectoryChangesW) say *when* to
+look; each pass compares every file's (size, mtime) with the last pass to decide *what* to
+read, so events that are coalesced, dropped or not delivered at all cost nothing but a
+delay. The files a pass reads go through ``ingest``, the same parse-and-plan loop (and worker
+pool) as ``promptgen ingest``.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
+import watchfiles
+
 from promptgen.errors import LibraryUnavailable
-from promptgen.library.ingest import (
-    EmbedBlobs,
-    IngestReport,
-    collect_files,
-    plan_file,
-)
-from promptgen.library.parsers import ParseError, parse_file
-from promptgen.library.store import DocumentRecord, IngestPlan, LibraryStore
+from promptgen.library.ingest import EmbedBlobs, IngestReport, collect_files, ingest
+from promptgen.library.parsers import SUPPORTED_SUFFIXES
+from promptgen.library.store import LibraryStore, StoredDocument
 
 Signature = tuple[int, int]  # (size in bytes, mtime in nanoseconds)
+# A batch of changed paths; an empty one is a quiet spell of ``retry`` seconds.
+Batch = Collection[str]
 
 
 def signature(path: Path) -> Signature | None:
@@ -58,68 +65,145 @@ class FolderSync:
         Files whose (size, mtime_ns) match the last pass are not opened. All writes of a
         pass are one transaction; a pass that finds nothing writes nothing.
         """
-        started = self.clock()
-        report = IngestReport()
         if not self.folder.is_dir():
             # An unmounted share must not look like a folder whose files were all deleted.
+            report = IngestReport()
             report.failed.append((str(self.folder), "no such folder; nothing synced"))
             return report
         files, _ = collect_files([self.folder])
         current = {path.resolve(): signature(path) for path in files}
         changed = [p for p, sig in current.items() if sig is not None and self.seen.get(p) != sig]
-        upserts: list[DocumentRecord] = []
-        deletes: list[int] = []
-        for path in changed:
-            report.files += 1
-            try:
-                docs = parse_file(path)
-            except ParseError as exc:
-                report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
-                continue
-            planned, dropped = plan_file(self.store, path, docs, self.library, report, self.embed)
-            upserts.extend(planned)
-            deletes.extend(dropped)
         present = {str(p) for p in current}
-        gone = [
-            d.id
-            for d in self.store.documents(library=self.library)
-            if Path(d.path).is_relative_to(self.folder) and d.path not in present
-        ]
-        report.removed += len(gone)
-        report.seconds = self.clock() - started
-        if upserts or deletes or gone:
-            self.store.apply(IngestPlan(tuple(upserts), (*deletes, *gone), report.as_dict()))
+
+        def left_the_folder(doc: StoredDocument) -> bool:
+            return Path(doc.path).is_relative_to(self.folder) and doc.path not in present
+
+        report = ingest(
+            self.store,
+            changed,
+            library=self.library,
+            prune=left_the_folder,
+            clock=self.clock,
+            embed=self.embed,
+            record_idle=False,
+        )
         # Only after the write: a pass that failed is retried in full next time.
         self.seen = {p: sig for p, sig in current.items() if sig is not None}
         return report
 
 
+def _worth_a_look(folder: Path) -> Callable[[watchfiles.Change, str], bool]:
+    """A watchfiles filter: changes that may matter to the folder's documents.
+
+    Hidden entries are skipped (as ``collect_files`` does), and so are existing files of
+    types that are never ingested: a Library file kept in the folder then does not wake
+    the watch with its own writes.
+    """
+
+    def keep(_change: watchfiles.Change, path: str) -> bool:
+        entry = Path(path)
+        try:
+            parts = entry.relative_to(folder).parts
+        except ValueError:
+            parts = entry.parts
+        if any(part.startswith(".") for part in parts):
+            return False
+        return not (entry.suffix.lower() not in SUPPORTED_SUFFIXES and entry.is_file())
+
+    return keep
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def folder_changes(
+    folder: Path,
+    *,
+    retry: float = 5.0,
+    stop: threading.Event | None = None,
+    debounce_ms: int = 1600,
+) -> Iterator[Batch]:
+    """Batches of changed paths under ``folder``, as they happen, until ``stop`` is set.
+
+    After ``retry`` quiet seconds an empty batch comes (the caller may retry a failed pass).
+    When watching (re)starts, the first batch is never empty (a quiet spell yields the folder
+    itself), so changes made while the watch was being set up are looked for. A folder that
+    goes away (an unmounted share) is looked for every ``retry`` seconds and watched anew when
+    it is back. Ctrl-C raises KeyboardInterrupt within about 50 ms, whatever the wait.
+    """
+    folder = folder.resolve()
+    timeout_ms = max(1, round(retry * 1000))
+    while stop is None or not stop.is_set():
+        identity = _identity(folder)
+        if identity is None or not folder.is_dir():
+            yield ()
+            if stop is not None:
+                stop.wait(retry)
+            else:
+                time.sleep(retry)
+            continue
+        settled = False
+        for batch in watchfiles.watch(
+            folder,
+            watch_filter=_worth_a_look(folder),
+            debounce=debounce_ms,
+            stop_event=stop,
+            rust_timeout=timeout_ms,
+            yield_on_timeout=True,
+        ):
+            if batch or settled:
+                yield [path for _, path in batch]
+            else:
+                yield (str(folder),)
+            settled = True
+            removed = (watchfiles.Change.deleted, str(folder)) in batch
+            if removed or _identity(folder) != identity:
+                break  # removed or replaced: this watch sees nothing more
+
+
 def watch(
     sync: FolderSync,
     *,
-    interval: float = 5.0,
-    sleep: Callable[[float], None] = time.sleep,
+    retry: float = 5.0,
+    changes: Iterable[Batch] | None = None,
+    stop: threading.Event | None = None,
     on_pass: Callable[[IngestReport], None] | None = None,
     on_error: Callable[[LibraryUnavailable], None] | None = None,
-    passes: int | None = None,
 ) -> int:
-    """Sync every ``interval`` seconds until interrupted (or ``passes`` passes); return passes run.
+    """Sync now, then after each batch of changes, until interrupted; return the passes run.
 
-    An unreachable Library does not end the loop: the error is reported and the next pass
-    retries everything that pass would have written.
+    ``changes``: the batches to follow (default: ``folder_changes`` of the folder). A pass
+    that could not do its work (an unreachable Library, a missing folder) is retried after
+    each quiet spell of ``retry`` seconds; without ``on_error`` an unreachable Library ends
+    the loop. Stops when ``changes`` ends or ``stop`` is set.
     """
+    batches = folder_changes(sync.folder, retry=retry, stop=stop) if changes is None else changes
     done = 0
-    while passes is None or done < passes:
-        if done:
-            sleep(interval)
+
+    def run() -> bool:
+        """One pass; True when it must be tried again."""
+        nonlocal done
+        done += 1
         try:
             report = sync.run_once()
         except LibraryUnavailable as exc:
             if on_error is None:
                 raise
             on_error(exc)
-        else:
-            if on_pass is not None:
-                on_pass(report)
-        done += 1
+            return True
+        if on_pass is not None:
+            on_pass(report)
+        return not sync.folder.is_dir()
+
+    retry_due = run()
+    for batch in batches:
+        if stop is not None and stop.is_set():
+            break
+        if batch or retry_due:
+            retry_due = run()
     return done

@@ -6,8 +6,8 @@ import re
 import uuid
 from pathlib import Path
 
-from promptgen.errors import InvalidInput
-from promptgen.library.parsers import ParseError, parse_file
+from promptgen.errors import InvalidInput, ParseError
+from promptgen.library.parsers import parse_file
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from promptgen.errors import BodyTooLarge, PromptGenError
 from promptgen.server.logs import log
 from promptgen.server.observe import PrecomputeObserver
 
@@ -20,8 +21,8 @@ _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 UPLOAD_PATH = "/api/library/documents"
 
 
-class _TooLarge(Exception):
-    pass
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(f"request body is over the {limit:,}-byte limit")
 
 
 def request_id_of(scope: Scope) -> str:
@@ -88,16 +89,19 @@ class RequestContext:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    raise _too_large(limit)
             return message
 
         try:
             if int(headers.get("content-length") or 0) > limit:
-                raise _TooLarge
+                raise _too_large(limit)
             await self.app(scope, bounded_receive, send_with_id)
-        except _TooLarge:
+        except BodyTooLarge as exc:
+            # Raised before the app ran (Content-Length), or from the body read if the app did
+            # not answer it itself (server/errors.py answers the ones a route's body parse hits).
+            state["error_code"] = exc.code
             if not status["started"]:
-                await self._too_large(send_with_id, state["request_id"], limit)
+                await self._refuse(send_with_id, state["request_id"], exc)
         except Exception:
             # A crash reaches the app's outermost handler (the 500 body) only after this
             # middleware has logged the request: record its code here.
@@ -106,14 +110,12 @@ class RequestContext:
         finally:
             self._log(scope, state, int(status["code"]), (self.clock() - started) * 1000)
 
-    async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
-        body = error_json(
-            "body_too_large", f"request body is over the {limit:,}-byte limit", request_id
-        )
+    async def _refuse(self, send: Send, request_id: str, exc: PromptGenError) -> None:
+        body = error_json(exc.code, exc.message, request_id)
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": exc.status,
                 "headers": [(b"content-type", b"application/json")],
             }
         )

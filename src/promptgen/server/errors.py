@@ -55,6 +55,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        cause = exc.__cause__
+        if isinstance(cause, PromptGenError):
+            # FastAPI turns any failure while reading a body into a 400; the body limit
+            # (BodyTooLarge from the request middleware) is ours and keeps its own answer.
+            return await promptgen_error(request, cause)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return _respond(request, exc.status_code, code, str(exc.detail))
 

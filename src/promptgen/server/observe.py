@@ -53,7 +53,7 @@ class PrecomputeObserver:
                 cached=result.cached,
             )
             return
-        code = state.get("error_code") or ("body_too_large" if status == 413 else "error")
+        code = state.get("error_code") or "error"
         self.metrics.failed(code=code, seconds=seconds)
         level = logging.ERROR if status >= 500 else logging.WARNING
         log(self.logger, level, "Precompute error:", **fields, code=code)

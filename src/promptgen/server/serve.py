@@ -9,11 +9,8 @@ import tempfile
 
 import uvicorn
 
+from promptgen.errors import ServeRefused
 from promptgen.settings import Settings
-
-
-class ServeRefused(Exception):
-    """The server would start in an unsafe configuration."""
 
 
 def is_loopback(host: str) -> bool:

@@ -351,9 +351,10 @@ export interface components {
             confidence: number;
             /**
              * Label
-             * @description code, math, writing, research, analysis, brainstorm or general.
+             * @description The most probable intent.
+             * @enum {string}
              */
-            label: string;
+            label: "code" | "math" | "writing" | "research" | "analysis" | "brainstorm" | "general";
             /**
              * Scores
              * @description Every label's probability.
@@ -456,9 +457,10 @@ export interface components {
         RefusalOut: {
             /**
              * Code
-             * @description Stable code; docs/grounding.md lists them.
+             * @description Stable code; docs/grounding.md explains each.
+             * @enum {string}
              */
-            code: string;
+            code: "no_grounding" | "empty_library" | "no_query_terms" | "too_few_terms" | "library_unavailable";
             /**
              * Reason
              * @description Why, for a person.

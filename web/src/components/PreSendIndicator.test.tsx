@@ -1,5 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import type { Refusal } from "../api/types";
 import { makeResult, refusedResult } from "../test/fakeServer";
 import { PreSendIndicator } from "./PreSendIndicator";
 
@@ -47,7 +48,7 @@ describe("PreSendIndicator", () => {
     expect(screen.getByTestId("indicator-model").textContent).toBe("example-small");
   });
 
-  it.each([
+  it.each<[Refusal["code"], string]>([
     ["too_few_terms", "one searchable word cannot ground a draft, 2 are needed: keep typing"],
     ["no_query_terms", "the draft has no searchable words yet"],
   ])("words a %s draft as a wait, not a refusal", (code, reason) => {

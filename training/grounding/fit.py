@@ -16,11 +16,11 @@ from that corpus. Then:
 
 It prints an honest held-out check first (fitted on the queries whose CRC32 of the id is even,
 threshold chosen there, measured on the odd ones), then the fit on all queries, its calibration
-table and its F1/ECE on the same queries, and writes src/promptgen/grounding_params.py
-(--dry-run: print only). It stops without writing if a weight of evidence
+table and its F1/ECE on the same queries, and writes src/promptgen/models/grounding/params.json
+with its MANIFEST.json (--dry-run: print only). It stops without writing if a weight of evidence
 (promptgen.grounding.EVIDENCE) is not positive. About 15 s on two cores.
 
-Usage: python scripts/fit_grounding.py ../shared/data [--dry-run]
+Usage: python -m training.grounding.fit ../shared/data [--dry-run]   (make grounding-model)
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import optimize
+import sklearn
+from sklearn.linear_model import LogisticRegression
 
 from promptgen.embed.embedder import Embedder, to_blob
 from promptgen.evaluation import metrics
@@ -42,17 +43,20 @@ from promptgen.grounding import EVIDENCE, FEATURES, affinity, features, unjudgea
 from promptgen.library.background import Background
 from promptgen.library.ingest import ingest
 from promptgen.library.sqlite import SQLiteStore
+from promptgen.models import ROOT, write_manifest
+from promptgen.models.grounding import MODEL, GroundingParams
+from promptgen.models.grounding import PARAMS as PARAMS_FILE
 from promptgen.retrieve import Retrieval, retrieve
 from promptgen.settings import Settings
+from training import REPO, shown_arguments
 
-PARAMS = Path(__file__).resolve().parents[1] / "src" / "promptgen" / "grounding_params.py"
 L2 = 1e-3  # on standardized features (docs/quality.md: what was tried)
 FOLDS = 5
 ROUNDS = 4  # refits on the passage the current model rates best
 EMBEDDER = Embedder()
 BACKGROUND = Background.load()
-REPO = Path(__file__).resolve().parents[1]
-TRAINING = REPO / "src" / "promptgen" / "intent" / "data"
+PARAMS = ROOT / MODEL / PARAMS_FILE
+TRAINING = REPO / "training" / "intent" / "data"
 OFF_TOPIC_SHARE = 4
 SHARED = REPO.parent / "shared"
 REFUSAL_SETS = ("cranfield", "pubmedqa")
@@ -139,17 +143,14 @@ def collect(data: Path) -> list[Query]:
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
-    """Weights then intercept of an L2-penalized logistic regression (intercept not penalized)."""
-    design = np.hstack([x, np.ones((len(x), 1))])
+    """Weights then intercept of the logistic regression minimizing mean log-loss + l2·‖w‖²
+    (intercept not penalized; l2 = 0: no penalty), fitted by scikit-learn's L-BFGS.
 
-    def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        p = 1 / (1 + np.exp(-(design @ theta)))
-        loss = -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
-        grad = design.T @ (p - y) / len(y)
-        return float(loss + l2 * theta[:-1] @ theta[:-1]), grad + np.r_[2 * l2 * theta[:-1], 0.0]
-
-    start = np.zeros(design.shape[1])
-    return np.asarray(optimize.minimize(nll, start, jac=True, method="L-BFGS-B").x)
+    scikit-learn minimizes C·Σ log-loss + ½‖w‖²: the same minimizer for C = 1 / (2·n·l2).
+    """
+    c = np.inf if l2 == 0 else 1.0 / (2 * len(y) * l2)
+    model = LogisticRegression(C=c, tol=1e-5, max_iter=15_000).fit(x, y.astype(np.int64))
+    return np.r_[model.coef_[0], model.intercept_[0]]
 
 
 @dataclass(frozen=True)
@@ -280,28 +281,54 @@ def gated(p: Sequence[float], queries: Sequence[Query], gate: float) -> list[flo
     return [v if q.affinity >= gate else 0.0 for v, q in zip(p, queries, strict=True)]
 
 
-def write_params(model: Linear, threshold: float, gate: float, fitted: Sequence[Query]) -> None:
-    names = sorted({q.collection for q in fitted})
-    lines = [
-        '"""GroundingModel\'s fitted parameters. Written by scripts/fit_grounding.py: do not edit."""',
-        "",
-        f"# Fitted on the {len(fitted)} refusal queries of ../shared/data ({', '.join(names)}), Platt",
-        "# step folded in. The weights multiply promptgen.grounding.features, in FEATURES order.",
-        "WEIGHTS: tuple[float, ...] = (",
-        *(f"    {w:.6g},  # {name}" for w, name in zip(model.weights, FEATURES, strict=True)),
-        ")",
-        f"INTERCEPT = {model.intercept:.6g}",
-        "# The collections the weights were fitted on; every other Library is unseen.",
-        f"FITTED_ON: tuple[str, ...] = ({', '.join(json.dumps(c) for c in names)})",
-        "# Best pooled refusal F1 on out-of-fold probabilities: the default of the setting",
-        "# PROMPTGEN_GROUNDING_THRESHOLD (promptgen.settings reads it from here).",
-        f"THRESHOLD = {threshold}",
-        f"# The topic gate (grounding.affinity): at most {GATE_LOSS:.0%} of the answerable drafts of the",
-        "# labelled Libraries (the refusal sets and training/grounding's seed questions) fall below it.",
-        f"MIN_AFFINITY = {gate}",
-        "",
-    ]
-    PARAMS.write_text("\n".join(lines))
+def parameters(
+    model: Linear, threshold: float, gate: float, fitted: Sequence[Query]
+) -> GroundingParams:
+    """What params.json holds (weights and intercept to 6 significant digits)."""
+    return GroundingParams(
+        {name: float(f"{w:.6g}") for name, w in zip(FEATURES, model.weights, strict=True)},
+        float(f"{model.intercept:.6g}"),
+        threshold,
+        gate,
+        tuple(sorted({q.collection for q in fitted})),
+    )
+
+
+def write_params(params: GroundingParams, fitted: Sequence[Query]) -> None:
+    """params.json and its MANIFEST.json."""
+    PARAMS.write_text(params.to_json(), encoding="utf-8")
+    write_manifest(
+        PARAMS.parent,
+        MODEL,
+        [PARAMS.name],
+        **provenance(len(fitted), list(params.fitted_on)),
+        arguments=shown_arguments(sys.argv[1:]),
+    )
+
+
+def provenance(queries: int, collections: list[str]) -> dict[str, object]:
+    """What the grounding manifest says about how params.json was made."""
+    return {
+        "what": "the Refusal Contract's calibrated logistic model over promptgen.grounding."
+        "FEATURES (weights by feature, intercept with the Platt step folded in), the default "
+        "grounding threshold (best pooled out-of-fold refusal F1) and the topic gate "
+        f"(min_affinity: at most {GATE_LOSS:.0%} of the labelled answerable drafts below it)",
+        "source": f"the {queries} judgeable refusal queries of ../shared/data/retrieval "
+        f"({', '.join(collections)}), run through PromptGen's own ingest and retrieve; the gate "
+        "also from our seed-Library questions (training/grounding) and everyday drafts of ours "
+        "(training/intent/data)",
+        "sources": [
+            {"name": "pubmedqa", "licence": "MIT (../shared/data/README.md)"},
+            {"name": "cranfield", "licence": "the Cranfield test collection (none stated)"},
+            {"name": "training/grounding", "licence": "ours"},
+            {"name": "../shared/seed, DESIGN.md, STYLE.md", "licence": "ours (the seed Library)"},
+        ],
+        "licence": "parameters fitted by PromptGen; no source text is shipped",
+        "built_by": "training/grounding/fit.py",
+        "command": "make grounding-model",
+        "fitted_on_queries": queries,
+        "fitted_with": f"scikit-learn {sklearn.__version__}",
+    }
 
 
 def main() -> None:
@@ -344,8 +371,10 @@ def main() -> None:
     bad = check_monotone(model)
     if bad:
         sys.exit(f"not written: the weight of {', '.join(bad)} is not positive")
+    params = parameters(model, threshold, gate, refusal)
+    print(params.to_json(), end="")
     if "--dry-run" not in sys.argv:
-        write_params(model, threshold, gate, refusal)
+        write_params(params, refusal)
         print(f"wrote {PARAMS}")
 
 

@@ -1,0 +1,1 @@
+"""The Refusal Contract's fit (``make grounding-model``) and its seed-Library drafts."""

@@ -1,0 +1,1 @@
+"""The intent classifier's training: our labelled prompts (``data/``), relabels and trainer."""

@@ -1,0 +1,1 @@
+"""The learned router's training (``make router-model``)."""
