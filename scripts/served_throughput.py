@@ -9,6 +9,7 @@ after. This script serves a generated Library with N workers and loads it twice:
 
     python scripts/served_throughput.py --chunks 100000             # SQLite, the bench Library
     python scripts/served_throughput.py --postgres --chunks 20000   # a throwaway PostgreSQL 15
+    python scripts/served_throughput.py --variants before=/tmp/before/src,after= --rounds 2
 
 Run it from the repository root (the PostgreSQL helper lives in tests/pg.py). Results go to
 stdout as a table and, with --json, to a file; docs/performance.md quotes them.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -123,6 +125,49 @@ def postgres_library(chunks: int, seed: int) -> Iterator[str]:
         yield url
 
 
+def load(served: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The wrk runs, then the bench client's open-loop rates, against one served Library."""
+    rows: list[dict[str, Any]] = []
+    plan = CorpusPlan.make(args.chunks, args.seed)
+    mix = DraftMix(plan, args.seed + args.workers)
+    for connections in map(int, args.connections.split(",")):
+        drafts = [d.text for d in mix.batch(20_000)]
+        rows.append(wrk(f"{served.url}", drafts, connections=connections, threads=2,
+                        seconds=args.seconds))  # fmt: skip
+        print(rows[-1], flush=True)
+    for rate in map(float, args.rates.split(",")):
+        row = measure_rate(served, mix, rate, args.seconds)
+        rows.append({"client": "bench", **row})
+        print({k: row[k] for k in ("offered_rps", "achieved_rps", "p50_ms", "p95_ms",
+                                   "errors", "server_cpu_percent")}, flush=True)  # fmt: skip
+    return rows
+
+
+def variants(spec: str) -> list[tuple[str, str | None]]:
+    """``name=path,...`` into (name, the source folder put first on PYTHONPATH, or None)."""
+    found = []
+    for item in spec.split(","):
+        name, _, path = item.partition("=")
+        found.append((name, str(Path(path).resolve()) if path else None))
+    return found
+
+
+def table(store: str, args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
+    print(f"\n{store}, {args.chunks:,} chunks, {args.workers} workers")
+    print("| code | client | load | req/s | p50 ms | p90/p95 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for run in runs:
+        for r in run["rows"]:
+            if r["client"] == "wrk":
+                print(f"| {run['label']} | wrk | {r['connections']} connections | {r['rps']:.0f} | "
+                      f"{r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
+                      f"{r['non_2xx']} |")  # fmt: skip
+            else:
+                print(f"| {run['label']} | bench | {r['offered_rps']:.0f} req/s offered | "
+                      f"{r['achieved_rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+                      f"{r['p99_ms']:.1f} | {r['errors']} |")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=100_000)
@@ -135,7 +180,13 @@ def main() -> None:
     parser.add_argument("--rates", default="50,100,200")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--label", default="", help="e.g. before / after, kept in the JSON")
+    parser.add_argument(
+        "--variants",
+        default="this=",
+        help="code to serve, in turn, against the same Library: name=SRC (a checkout's src/ "
+        "folder, e.g. a git worktree of the commit before a change) or name= for this one",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="alternate the variants N times")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -146,34 +197,22 @@ def main() -> None:
     else:
         info = build_library(args.chunks, args.seed)
         library = _fixed(f"sqlite:///{info.path}")
-    rows: list[dict[str, Any]] = []
-    with library as url, serve(url, workers=args.workers, log=LOGS / "throughput.log") as served:
-        plan = CorpusPlan.make(args.chunks, args.seed)
-        mix = DraftMix(plan, args.seed + args.workers)
-        for connections in map(int, args.connections.split(",")):
-            drafts = [d.text for d in mix.batch(20_000)]
-            rows.append(wrk(f"{served.url}", drafts, connections=connections, threads=2,
-                            seconds=args.seconds))  # fmt: skip
-            print(rows[-1])
-        for rate in map(float, args.rates.split(",")):
-            row = measure_rate(served, mix, rate, args.seconds)
-            rows.append({"client": "bench", **row})
-            print({k: row[k] for k in ("offered_rps", "achieved_rps", "p50_ms", "p95_ms",
-                                       "errors", "server_cpu_percent")})  # fmt: skip
-    store = "postgresql" if args.postgres else "sqlite"
-    print(f"\n{store}, {args.chunks:,} chunks, {args.workers} workers {args.label}")
-    print("| client | load | req/s | p50 ms | p90/p95 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        if r["client"] == "wrk":
-            print(f"| wrk | {r['connections']} connections | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-                  f"{r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |")  # fmt: skip
-        else:
-            print(f"| bench | {r['offered_rps']:.0f} req/s offered | {r['achieved_rps']:.0f} | "
-                  f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |")  # fmt: skip
+    runs: list[dict[str, Any]] = []
+    base = os.environ.get("PYTHONPATH", "")
+    with library as url:
+        for round_ in range(args.rounds):
+            for label, source in variants(args.variants):
+                # The server is a subprocess: its PYTHONPATH picks the code it runs.
+                os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (source, base) if p)
+                print(f"round {round_ + 1}: {label} ({source or 'this checkout'})", flush=True)
+                with serve(url, workers=args.workers, log=LOGS / f"throughput-{label}.log") as s:
+                    runs.append({"label": label, "round": round_ + 1, "rows": load(s, args)})
+    os.environ["PYTHONPATH"] = base
+    store = "postgresql" if args.postgres or "postgres" in (args.database_url or "") else "sqlite"
+    table(store, args, runs)
     if args.json:
         args.json.write_text(json.dumps({"store": store, "chunks": args.chunks, "workers":
-                                         args.workers, "label": args.label, "rows": rows}, indent=2))  # fmt: skip
+                                         args.workers, "runs": runs}, indent=2))  # fmt: skip
 
 
 @contextmanager

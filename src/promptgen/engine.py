@@ -175,14 +175,23 @@ class PromptGen:
         return self.tokenizer.count(text, self.settings.default_tokenizer)
 
     def precompute(
-        self, text: str, options: PrecomputeOptions | None = None, *, request_id: str | None = None
+        self,
+        text: str,
+        options: PrecomputeOptions | None = None,
+        *,
+        request_id: str | None = None,
+        fresh: bool = False,
     ) -> PrecomputeResult:
-        """Run the whole pipeline for one draft."""
+        """Run the whole pipeline for one draft.
+
+        ``fresh``: run every stage even for an exact repeat, and keep the answer out of the
+        cache (a health canary must exercise the engine, not the cache).
+        """
         options = options or PrecomputeOptions()
         started = self._clock()
         text = self.validate(text)
         request_id = request_id or uuid.uuid4().hex
-        key = self._answer_key(text, options)
+        key = None if fresh else self._answer_key(text, options)
         if key is not None and (known := self._answers.get(key)) is not None:
             elapsed = (self._clock() - started) * 1000
             timings = {stage: 0.0 for stage in STAGES} | {"total": elapsed}

@@ -8,8 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from promptgen import Settings
+from promptgen import Intent, PromptGen, Settings
+from promptgen.intent.features import Features
 from promptgen.server import create_app
+from promptgen.stages import Vector
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.anyio
 CHECKS = {"promptgen_import", "promptgen_functional", "server", "database", "context_builder"}
@@ -24,6 +27,33 @@ async def test_health_and_deep_health(client: httpx.AsyncClient) -> None:
         and all(deep["checks"].values())
     )
     assert deep["details"]["search_index"].startswith("current at generation")
+
+
+class BrokenClassifier:
+    """An intent model that fails on every draft (the Classifier Protocol)."""
+
+    def classify(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> Intent:
+        raise RuntimeError("intent model broken (test)")
+
+    def fingerprint(self) -> str:
+        return "broken"
+
+
+async def test_the_canary_runs_the_engine_every_time(
+    make_client: Callable[..., httpx.AsyncClient], engine: PromptGen
+) -> None:
+    # Issue #14, defect 6: after its first call the canary was answered from the answer
+    # cache, so an engine that broke later stayed "healthy".
+    engine.ingest([REPO / "docs"])
+    async with make_client(engine=engine) as c:
+        for _ in range(2):
+            assert (await c.get("/health/deep")).json()["status"] == "healthy"
+        engine.classifier = BrokenClassifier()
+        broken = await c.get("/health/deep")
+    assert broken.status_code == 503 and broken.json()["checks"]["promptgen_functional"] is False
+    assert "intent model broken" in broken.json()["details"]["promptgen_functional"]
 
 
 async def test_empty_library_is_still_healthy(
@@ -120,3 +150,12 @@ async def test_openapi_documents_models_and_errors(client: httpx.AsyncClient) ->
 async def test_unknown_route_is_a_json_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/nothing-here")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+async def test_a_wrong_method_says_which_are_allowed(client: httpx.AsyncClient) -> None:
+    # Issue #14, defect 5: 405 answers came without the Allow header RFC 9110 requires.
+    response = await client.put("/api/precompute", json={"text": "hello"})
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    deleted = await client.get("/api/library/documents/1")
+    assert deleted.status_code == 405 and deleted.headers["allow"] == "DELETE"

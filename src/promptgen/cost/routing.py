@@ -323,6 +323,15 @@ def required_tier(score: float, thresholds: TierThresholds = TierThresholds()) -
     return 1 if score < thresholds.balanced else 2 if score < thresholds.frontier else 3
 
 
+def _check_budget(model_id: str, price: float, budget_usd: float | None) -> None:
+    """BudgetExceeded when the requested model's price is over the budget."""
+    if budget_usd is not None and price > budget_usd:
+        raise BudgetExceeded(
+            f"{model_id} is estimated at ${price:g} for this draft, over the budget of "
+            f"${budget_usd:g}; raise the budget or ask for another model"
+        )
+
+
 def select_model(
     catalog: Catalog,
     *,
@@ -349,12 +358,7 @@ def select_model(
     cost_of = {c.id: c for c in costs}
     if requested is not None:
         chosen = catalog.get(requested)
-        price = cost_of[chosen.id].estimated_cost_usd
-        if budget_usd is not None and price > budget_usd:
-            raise BudgetExceeded(
-                f"{requested} is estimated at ${price:g} for this draft, over the budget of "
-                f"${budget_usd:g}; raise the budget or ask for another model"
-            )
+        _check_budget(requested, cost_of[chosen.id].estimated_cost_usd, budget_usd)
         return Routed(chosen, f"{requested} was requested", ordered, None)
     score = 0.0 if strong_benefit is None else strong_benefit
     tier = required_tier(score, thresholds)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +16,26 @@ from psycopg_pool import ConnectionPool
 
 from promptgen.errors import LibraryUnavailable
 from promptgen.library.postgres_migrations import Connection, migrate
+from promptgen.library.postgres_sql import (
+    BATCH,
+    CANDIDATES,
+    COPY,
+    COUNTS,
+    INSERT,
+    NEXT_GENERATION,
+    SEARCH,
+    TABLES,
+    chunk_row,
+    clean,
+    document_row,
+    reason,
+    redacted,
+    ts_query,
+)
 from promptgen.library.store import (
     DOCUMENT_COLUMNS,
     Candidate,
     Changes,
-    ChunkRecord,
     CorpusStats,
     DocumentPage,
     DocumentRecord,
@@ -38,71 +52,6 @@ from promptgen.types import Hit
 
 # Advisory lock key for writes (any constant bigint; this one spells "pgwrite" in ASCII).
 WRITE_LOCK = 0x70677772697465
-
-# Candidate ranking: term frequency with head (weight A) terms counting twice body (D) terms,
-# divided by 1 + log(length); retrieve.py re-scores the candidates with real BM25. Measured
-# (docs/library.md): as good as ts_rank_cd after re-scoring and 2-4x faster.
-_RANK = "ts_rank('{0.5, 0.5, 0.5, 1.0}', tsv, query, 1)"
-_SEARCH = f"""
-    SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text, r.rank,
-           c.head_terms, c.body_terms, c.vector
-    FROM (
-        SELECT id, {_RANK} AS rank FROM chunks, to_tsquery('simple', %(query)s) query
-        WHERE tsv @@ query AND library = %(library)s ORDER BY rank DESC, id LIMIT %(k)s
-    ) r
-    JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
-    ORDER BY r.rank DESC, r.id
-"""
-_INSERT = (
-    "INSERT INTO documents (library, key, path, source, title, kind, content_hash, chunk_count,"
-    " ingested_at, terms_version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
-)
-_COPY = (
-    "COPY chunks (document_id, library, position, heading, text, head_terms, body_terms, length,"
-    " vector, generation) FROM STDIN"
-)
-_CANDIDATES = (
-    "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text, c.head_terms,"
-    " c.body_terms, c.vector FROM chunks c JOIN documents d ON d.id = c.document_id"
-    " WHERE c.id = ANY(%s::bigint[])"
-)
-_NEXT_GENERATION = (
-    "UPDATE library_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
-    " RETURNING value::bigint"
-)
-# Rows per batch when a derived index reads the Library.
-_BATCH = 5000
-_COUNTS = ("added", "updated", "unchanged", "removed", "failed", "chunks")
-_TABLES = (
-    "documents",
-    "chunks",
-    "term_stats",
-    "corpus_totals",
-    "ingests",
-    "schema_migrations",
-    "library_meta",
-    "chunk_tombstones",
-)
-
-
-def redacted(url: str) -> str:
-    """The database URL without its password, fit for messages and logs."""
-    url = re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
-    return re.sub(r"(password=)[^&\s]*", r"\1***", url)
-
-
-def ts_query(terms: list[str]) -> str:
-    """A to_tsquery expression that ORs the terms, each quoted so no term is read as syntax."""
-    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms)
-
-
-def _clean(text: str) -> str:
-    """PostgreSQL text cannot hold NUL characters; SQLite can, so keep them visible instead."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
-def _reason(exc: BaseException) -> str:
-    return " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
 
 
 @dataclass(slots=True)
@@ -145,7 +94,7 @@ class PostgresStore:
             )
         except psycopg.Error as exc:
             raise LibraryUnavailable(
-                f"cannot open the Library at {self.where}: {_reason(exc)}. Check that PostgreSQL "
+                f"cannot open the Library at {self.where}: {reason(exc)}. Check that PostgreSQL "
                 "is running, that the database exists and that PROMPTGEN_DATABASE_URL names it."
             ) from exc
 
@@ -157,7 +106,7 @@ class PostgresStore:
                 yield conn
         except psycopg.Error as exc:
             raise LibraryUnavailable(
-                f"Library {doing} failed at {self.where}: {_reason(exc)}"
+                f"Library {doing} failed at {self.where}: {reason(exc)}"
             ) from exc
 
     def documents(
@@ -225,22 +174,22 @@ class PostgresStore:
         old = conn.execute(
             "SELECT id FROM documents JOIN unnest(%s::text[], %s::text[]) u(library, key)"
             " USING (library, key)",
-            ([_clean(d.library) for d in latest], [_clean(d.key) for d in latest]),
+            ([clean(d.library) for d in latest], [clean(d.key) for d in latest]),
         ).fetchall()
         if old:
             self._delete(conn, [row[0] for row in old], delta)
         with conn.cursor() as cursor:
             # Batched (pipeline mode): one round trip for all documents, one COPY for all chunks.
-            cursor.executemany(_INSERT, [_document_row(d, now) for d in latest], returning=True)
+            cursor.executemany(INSERT, [document_row(d, now) for d in latest], returning=True)
             ids: list[int] = []
             while (row := cursor.fetchone()) is not None:
                 ids.append(row[0])
                 if not cursor.nextset():
                     break
-            with cursor.copy(_COPY) as copy:
+            with cursor.copy(COPY) as copy:
                 for document_id, doc in zip(ids, latest, strict=True):
                     for chunk in doc.chunks:
-                        row = _chunk_row(document_id, doc.library, chunk)
+                        row = chunk_row(document_id, doc.library, chunk)
                         copy.write_row((*row, delta.generation))
                         delta.count(chunk.head_terms, chunk.body_terms, 1)
 
@@ -281,7 +230,7 @@ class PostgresStore:
             self._insert(conn, plan.upserts, now, delta)
             self._record(conn, delta)
             if plan.summary:
-                counts = [int(plan.summary.get(name, 0)) for name in _COUNTS]
+                counts = [int(plan.summary.get(name, 0)) for name in COUNTS]
                 conn.execute(
                     "INSERT INTO ingests (finished_at, added, updated, unchanged, removed, failed,"
                     " chunks, seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -304,7 +253,7 @@ class PostgresStore:
             return []
         params = {"query": ts_query(terms), "library": library, "k": k}
         with self._connection("search") as conn:
-            rows = conn.execute(_SEARCH, params).fetchall()
+            rows = conn.execute(SEARCH, params).fetchall()
         return [
             Candidate(
                 Hit(row[0], row[1], row[2], row[3], row[4], row[5], float(row[6])),
@@ -317,7 +266,7 @@ class PostgresStore:
     @staticmethod
     def _next_generation(conn: Connection) -> int:
         """Take the next generation for the write transaction open on ``conn``."""
-        row = conn.execute(_NEXT_GENERATION).fetchone()
+        row = conn.execute(NEXT_GENERATION).fetchone()
         generation = int(row[0]) if row else 0
         conn.execute(
             "DELETE FROM chunk_tombstones WHERE generation <= %s", (prune_horizon(generation),)
@@ -329,7 +278,7 @@ class PostgresStore:
         if not scored:
             return []
         with self._connection("search") as conn:
-            rows = conn.execute(_CANDIDATES, ([i for i, _ in scored],)).fetchall()
+            rows = conn.execute(CANDIDATES, ([i for i, _ in scored],)).fetchall()
         return ordered_candidates(rows, scored)
 
     def generation(self) -> tuple[str, int]:
@@ -362,7 +311,7 @@ class PostgresStore:
                 )
                 rows = (
                     [IndexRow(*row) for row in batch]
-                    for batch in iter(lambda: cursor.fetchmany(_BATCH), [])
+                    for batch in iter(lambda: cursor.fetchmany(BATCH), [])
                 )
                 yield Changes(
                     str(meta["library_id"]),
@@ -395,7 +344,7 @@ class PostgresStore:
             last = conn.execute("SELECT max(finished_at) FROM ingests").fetchone()
             size = conn.execute(
                 "SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) t",
-                (list(_TABLES),),
+                (list(TABLES),),
             ).fetchone()
             libraries = conn.execute(
                 "SELECT library, count(*) FROM documents GROUP BY 1"
@@ -422,25 +371,3 @@ class PostgresStore:
     def close(self) -> None:
         """Close every pooled connection."""
         self._pool.close()
-
-
-def _document_row(doc: DocumentRecord, now: str) -> tuple[object, ...]:
-    """One INSERT row for ``doc``."""
-    texts = (doc.library, doc.key, doc.path, doc.source, doc.title, doc.kind)
-    return (*map(_clean, texts), doc.content_hash, len(doc.chunks), now, TERMS_VERSION)
-
-
-def _chunk_row(document_id: int, library: str, chunk: ChunkRecord) -> tuple[object, ...]:
-    """One COPY row for ``chunk``."""
-    length = len(chunk.head_terms.split()) + len(chunk.body_terms.split())
-    return (
-        document_id,
-        _clean(library),
-        chunk.position,
-        _clean(chunk.heading),
-        _clean(chunk.text),
-        chunk.head_terms,
-        chunk.body_terms,
-        length,
-        chunk.vector,
-    )

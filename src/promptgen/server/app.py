@@ -8,6 +8,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from promptgen import __version__
 from promptgen.engine import PromptGen
@@ -106,5 +108,23 @@ def create_app(
     )
     web_dir = settings.web_dir or WEB_DIST
     if web_dir.is_dir():
-        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+        app.router.routes.append(WebPage(StaticFiles(directory=web_dir, html=True)))
     return app
+
+
+class WebPage(Mount):
+    """The built page at ``/``, which never answers for the service's own paths.
+
+    A mount at ``/`` matches every path, so without this a PUT to /api/precompute reached the
+    static files (a 405 allowing GET, HEAD) instead of the route (a 405 allowing POST).
+    """
+
+    SERVICE_PATHS = ("/api/", "/health", "/metrics", "/docs", "/redoc", "/openapi.json")
+
+    def __init__(self, files: StaticFiles) -> None:
+        super().__init__("/", app=files, name="web")
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get("path", "").startswith(self.SERVICE_PATHS):
+            return Match.NONE, {}
+        return super().matches(scope)

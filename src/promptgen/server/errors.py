@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,7 +21,11 @@ _HTTP_CODES = {
 
 
 def _respond(
-    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     request_id = request_id_of(request.scope)
     # Read by server/observe.py when the response has gone out (metrics and the log line).
@@ -61,7 +67,8 @@ def install_error_handlers(app: FastAPI) -> None:
             # (BodyTooLarge from the request middleware) is ours and keeps its own answer.
             return await promptgen_error(request, cause)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return _respond(request, exc.status_code, code, str(exc.detail))
+        # Starlette's own headers matter: a 405 carries Allow (RFC 9110 §15.5.6).
+        return _respond(request, exc.status_code, code, str(exc.detail), exc.headers)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:

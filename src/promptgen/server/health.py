@@ -36,7 +36,8 @@ def deep_health(promptgen: PromptGen | None, unavailable: str | None) -> DeepHea
         except PromptGenError as exc:
             details["search_index"] = exc.message
         try:
-            result = promptgen.precompute(CANARY_DRAFT, request_id="health-canary")
+            # fresh: every stage runs each time; a cached answer would hide a broken engine.
+            result = promptgen.precompute(CANARY_DRAFT, request_id="health-canary", fresh=True)
             checks["promptgen_functional"] = True
             refusal = result.grounding.refusal
             if refusal and refusal.code in ("empty_library", "library_unavailable"):

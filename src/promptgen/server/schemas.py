@@ -117,6 +117,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, text in {
         400: "malformed_json, empty_text or invalid_input",
         401: "unauthorized: missing or wrong API key",
+        404: "unknown_model, document_not_found or not_found",
         413: "text_too_long or body_too_large",
         422: "invalid_input (wrong types or fields), budget_exceeded",
         429: "rate_limited",

@@ -557,6 +557,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description unknown_model, document_not_found or not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description text_too_long or body_too_large */
             413: {
                 headers: {
@@ -628,6 +637,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown_model, document_not_found or not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -715,6 +733,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description unknown_model, document_not_found or not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description text_too_long or body_too_large */
             413: {
                 headers: {
@@ -786,6 +813,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown_model, document_not_found or not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -872,6 +908,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description unknown_model, document_not_found or not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description text_too_long or body_too_large */
             413: {
                 headers: {
@@ -943,6 +988,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown_model, document_not_found or not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
