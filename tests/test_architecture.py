@@ -21,9 +21,9 @@ def _tree_modules() -> set[str]:
     found = set()
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(PACKAGE).as_posix()
-        if path.name != "__init__.py" or relative == "__init__.py":
-            found.add(relative)
-        elif len(path.read_text(encoding="utf-8").splitlines()) > CODE_IN_INIT_LINES:
+        is_init = path.name == "__init__.py" and relative != "__init__.py"
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if not is_init or lines > CODE_IN_INIT_LINES:
             found.add(relative)
     return found
 
