@@ -12,7 +12,9 @@ from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong, UnknownModel
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.library.store import Candidate, CorpusStats
+from promptgen.library.store import Searchable
+from promptgen.retrieve import Retrieval
+from promptgen.stages import Vector
 
 RESULT_KEYS = {
     "request_id",
@@ -108,26 +110,34 @@ def test_requested_model_is_priced(demo_engine: PromptGen) -> None:
     assert result.model.id == "claude-sonnet-4-5" and not result.model.tokens.exact
 
 
-class BrokenStore:
-    """A Library whose database has gone away."""
+class BrokenLibrary:
+    """A retriever whose database has gone away (the Retriever Protocol, no subclassing)."""
 
-    def corpus_stats(self, terms: list[str]) -> CorpusStats:
+    def retrieve(
+        self,
+        text: str,
+        *,
+        library: str,
+        vector: Vector | None = None,
+        generation: tuple[str, int] | None = None,
+        k: int | None = None,
+    ) -> Retrieval:
         raise LibraryUnavailable("database is locked")
 
-    def search(self, terms: list[str], *, library: str, k: int) -> list[Candidate]:
+    def source(self) -> Searchable:
         raise LibraryUnavailable("database is locked")
 
-    def generation(self) -> tuple[str, int]:
-        raise LibraryUnavailable("database is locked")
 
-    def close(self) -> None:
-        pass
-
-
-def test_a_library_failure_degrades_the_answer(settings, classifier, catalog, tokenizer) -> None:  # type: ignore[no-untyped-def]
+def test_a_library_failure_degrades_the_answer(
+    settings: Settings, classifier: IntentClassifier, catalog: ModelCatalog, tokenizer: Tokenizer
+) -> None:
     pg = PromptGen(
-        settings, store=BrokenStore(), classifier=classifier, catalog=catalog, tokenizer=tokenizer
-    )  # type: ignore[arg-type]
+        settings,
+        retriever=BrokenLibrary(),
+        classifier=classifier,
+        catalog=catalog,
+        tokenizer=tokenizer,
+    )
     result = pg.precompute("implement authentication")
     assert result.grounding.refusal is not None
     assert result.grounding.refusal.code == "library_unavailable"
