@@ -144,3 +144,28 @@ def test_a_failing_migration_leaves_the_database_at_the_previous_version(
         conn.close()
     monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
     SQLiteStore(path).close()  # the Library still opens at the version it had
+
+
+def test_a_full_disk_during_ingest_says_so_and_changes_nothing(tmp_path: Path, notes: Path) -> None:
+    # Issue #14, defect 9: SQLite rolls back by itself on SQLITE_FULL, and our ROLLBACK then
+    # failed with "no transaction is active", which hid the cause. SQLite answers a full disk
+    # (ENOSPC) and a reached max_page_count with the same SQLITE_FULL; the latter needs no
+    # tiny filesystem. max_page_count is a setting of the connection, hence _conn.
+    store = SQLiteStore(tmp_path / "library.db")
+    ingest(store, [notes / "oncall.txt"])
+    before = [(d.key, d.content_hash) for d in store.documents()]
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    big = tmp_path / "big"
+    big.mkdir()
+    for n in range(40):
+        (big / f"note{n}.md").write_text(f"# Note {n}\n\n" + "words of a long note " * 200)
+    with pytest.raises(LibraryUnavailable) as failed:
+        ingest(store, [big])
+    message = failed.value.message
+    assert "disk is full" in message and "Library is as it was" in message
+    assert "no transaction is active" not in message
+    assert [(d.key, d.content_hash) for d in store.documents()] == before
+    store._conn.execute("PRAGMA max_page_count = 1073741823")
+    assert ingest(store, [big]).added == 40  # space again: the same ingest completes
+    store.close()

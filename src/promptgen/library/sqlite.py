@@ -46,6 +46,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction unless SQLite already has.
+
+    On a full disk (SQLITE_FULL) or an I/O error SQLite may roll back by itself; a ROLLBACK then
+    fails with "no transaction is active", which would hide the error that matters.
+    """
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def failure(doing: str, path: Path, exc: sqlite3.Error) -> str:
+    """What went wrong and what to do, for a LibraryUnavailable message."""
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return (
+            f"{doing} failed at {path}: the disk is full ({exc}). Nothing was written: the "
+            f"Library is as it was. Free space on the disk that holds {path.parent} (or raise "
+            "its size limit), then run it again."
+        )
+    return f"{doing} failed at {path}: {exc}"
+
+
 def fts_query(terms: list[str]) -> str:
     """An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax."""
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
@@ -96,7 +117,7 @@ class SQLiteStore:
             try:
                 yield self._conn
             except sqlite3.Error as exc:
-                raise LibraryUnavailable(f"Library {doing} failed at {self.path}: {exc}") from exc
+                raise LibraryUnavailable(failure(f"Library {doing}", self.path, exc)) from exc
 
     def documents(
         self, *, library: str | None = None, path: str | None = None
@@ -235,7 +256,7 @@ class SQLiteStore:
                 conn.execute("COMMIT")
                 self._writes += 1
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
 
     def delete_document(self, document_id: int) -> bool:
@@ -249,7 +270,7 @@ class SQLiteStore:
                 conn.execute("COMMIT")
                 self._writes += 1
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
         return True
 
@@ -342,10 +363,10 @@ class SQLiteStore:
                         float(average),
                     )
                 finally:
-                    conn.execute("ROLLBACK")
+                    rollback(conn)
         except sqlite3.Error as exc:
             raise LibraryUnavailable(
-                f"Library changes could not be read at {self.path}: {exc}"
+                failure("Reading the Library's changes", self.path, exc)
             ) from exc
 
     def _totals(self, conn: sqlite3.Connection) -> tuple[int, float]:
