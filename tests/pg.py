@@ -43,10 +43,46 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
         return name
 
+    def stop(self) -> None:
+        """Stop the server, as an outage would (clients lose their connections).
+
+        Fast, not immediate: the test server runs without synchronous commits, so an immediate
+        stop would lose the last writes, which a real (durable) server keeps.
+        """
+        subprocess.run(
+            _as_server_user(str(PG_BIN / "pg_ctl"), "-D", str(self.folder / "data"),
+                            "-m", "fast", "-w", "stop"),
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        """Start the server on its port and data (pg_ctl -w: returns once it accepts)."""
+        data, log = self.folder / "data", self.folder / "server.log"
+        started = subprocess.run(
+            _as_server_user(
+                str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log),
+                "-o", _options(self.port, self.folder), "-w", "-t", "60", "start",
+            ),
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if started.returncode != 0:
+            server_log = log.read_text() if log.exists() else ""
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{server_log}")
+
     def drop_database(self, name: str) -> None:
         """Drop ``name``, ending any connection a test left open."""
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _options(port: int, folder: Path) -> str:
+    """The server's options: loopback only, its socket in ``folder``, no durability (tests)."""
+    return (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        " -c synchronous_commit=off -c full_page_writes=off"
+    )
 
 
 def _as_server_user(*args: str) -> list[str]:
@@ -62,11 +98,7 @@ def running_postgres() -> Iterator[PostgresServer]:
     folder = Path(tempfile.mkdtemp(prefix="promptgen-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, SERVER_USER)
-    data, log, port = folder / "data", folder / "server.log", free_port()
-    options = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off"
-    )
+    data, port = folder / "data", free_port()
     try:
         subprocess.run(
             _as_server_user(
@@ -76,18 +108,9 @@ def running_postgres() -> Iterator[PostgresServer]:
             check=True,
             capture_output=True,
         )  # fmt: skip
-        started = subprocess.run(
-            _as_server_user(
-                str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                "-w", "-t", "60", "start",
-            ),
-            capture_output=True,
-            text=True,
-        )  # fmt: skip
-        if started.returncode != 0:
-            server_log = log.read_text() if log.exists() else ""
-            raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{server_log}")
-        yield PostgresServer(port, folder)
+        server = PostgresServer(port, folder)
+        server.start()
+        yield server
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(

@@ -12,9 +12,10 @@ from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from promptgen.errors import LibraryUnavailable
+from promptgen.library.breaker import Breaker
 from promptgen.library.postgres_migrations import Connection, migrate
 from promptgen.library.postgres_sql import (
     BATCH,
@@ -70,44 +71,108 @@ class _Delta:
         self.df.update(dict.fromkeys({*head, *body}, sign))
 
 
+# How long a health check waits for a pooled connection.
+PING_WAIT_S = 0.5
+# libpq's shortest connect timeout; a stopped server on a reachable host refuses at once.
+PROBE_CONNECT_TIMEOUT_S = 2
+
+
+def lost_connection(exc: psycopg.Error) -> bool:
+    """Whether ``exc`` means the server cannot be reached (as opposed to a failed statement)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    # No SQLSTATE: the client lost the connection; class 08 connection exceptions; 57P0x:
+    # the server is shutting down or starting up.
+    return exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P"))
+
+
 class PostgresStore:
     """The Library in a PostgreSQL database, through a pool of connections; thread-safe."""
 
-    def __init__(self, url: str, *, max_connections: int = 10, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 10,
+        timeout: float = 5.0,
+        breaker: Breaker | None = None,
+    ) -> None:
         self.url = url  # may hold a password: messages use ``where``
         self.where = redacted(url)
+        self._breaker = breaker or Breaker()
         try:
             extra: dict[str, Any] = {}
             if "connect_timeout" not in conninfo_to_dict(url):
                 extra["connect_timeout"] = max(1, math.ceil(timeout))
             with psycopg.connect(url, **extra) as conn:
                 migrate(conn)
-            self._pool: ConnectionPool[Connection] = ConnectionPool(
-                url,
-                kwargs={"autocommit": True, **extra},
-                min_size=1,
-                max_size=max_connections,
-                timeout=timeout,
-                check=ConnectionPool.check_connection,
-                name="promptgen-library",
-                open=True,
-            )
+            self._pool_options: dict[str, Any] = {
+                "kwargs": {"autocommit": True, **extra},
+                "min_size": 1,
+                "max_size": max_connections,
+                "timeout": timeout,
+            }
+            self._pool = self._open_pool()
         except psycopg.Error as exc:
             raise LibraryUnavailable(
                 f"cannot open the Library at {self.where}: {reason(exc)}. Check that PostgreSQL "
                 "is running, that the database exists and that PROMPTGEN_DATABASE_URL names it."
             ) from exc
 
+    def _open_pool(self) -> ConnectionPool[Connection]:
+        return ConnectionPool(
+            self.url,
+            check=ConnectionPool.check_connection,
+            name="promptgen-library",
+            open=True,
+            **self._pool_options,
+        )
+
     @contextmanager
-    def _connection(self, doing: str) -> Iterator[Connection]:
-        """A pooled connection (autocommit); psycopg errors become LibraryUnavailable."""
+    def _connection(self, doing: str, *, wait: float | None = None) -> Iterator[Connection]:
+        """A pooled connection (autocommit); psycopg errors become LibraryUnavailable.
+
+        While the database is known to be down this fails at once instead of waiting the pool's
+        timeout (library/breaker.py); a lost connection opens the breaker. ``wait``: the most
+        seconds to wait for a pooled connection (default: the pool's timeout).
+        """
+        if not self._breaker.is_closed:
+            self._probe(doing)
         try:
-            with self._pool.connection() as conn:
+            with self._pool.connection(timeout=wait) as conn:
                 yield conn
         except psycopg.Error as exc:
+            if lost_connection(exc):
+                self._breaker.trip(reason(exc))
             raise LibraryUnavailable(
                 f"Library {doing} failed at {self.where}: {reason(exc)}"
             ) from exc
+
+    def _probe(self, doing: str) -> None:
+        """Fail fast while the breaker is open; past its wait, one caller tries the server."""
+        if not self._breaker.may_probe():
+            raise LibraryUnavailable(
+                f"Library {doing} failed at {self.where}: the database has been unreachable for "
+                f"{self._breaker.down_for():.0f} s ({self._breaker.last_error}); it is tried "
+                f"again every {self._breaker.retry_after:g} s"
+            )
+        error: str | None = None
+        try:
+            with psycopg.connect(self.url, connect_timeout=PROBE_CONNECT_TIMEOUT_S):
+                pass
+            # The outage broke the pooled connections and left the pool's own reconnects in
+            # back-off (seconds): a fresh pool connects now. Connections still out in other
+            # threads are closed when they come back (they were broken anyway).
+            stale, self._pool = self._pool, self._open_pool()
+            stale.close(timeout=0)
+        except psycopg.Error as exc:
+            error = reason(exc)
+        finally:
+            self._breaker.probed(error)
+        if error is not None:
+            raise LibraryUnavailable(f"Library {doing} failed at {self.where}: {error}")
 
     def documents(
         self, *, library: str | None = None, path: str | None = None
@@ -365,7 +430,8 @@ class PostgresStore:
 
     def ping(self) -> None:
         """Run a trivial query against the real tables."""
-        with self._connection("health check") as conn:
+        # A readiness check answers within a second even as the database goes down.
+        with self._connection("health check", wait=PING_WAIT_S) as conn:
             conn.execute("SELECT chunks FROM corpus_totals").fetchone()
 
     def close(self) -> None:
