@@ -14,7 +14,7 @@ from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTo
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.library.store import Searchable
 from promptgen.retrieve import Retrieval
-from promptgen.stages import Vector
+from promptgen.stages import Retriever, Vector
 
 RESULT_KEYS = {
     "request_id",
@@ -47,7 +47,7 @@ def test_random_unindexed_query_is_refused(demo_engine: PromptGen) -> None:
     assert result["refusal"]["code"] == "no_grounding"
     reason = result["refusal"]["reason"]
     # Refused by the topic gate (everyday words), or by the passage model below the threshold.
-    threshold = f"threshold {demo_engine.settings.grounding_threshold:.2f}"
+    threshold = f"threshold {demo_engine.grounder.threshold:.2f}"
     assert "not what this Library is about" in reason or threshold in reason
     # Intent, tokens and model are answered even when refused.
     assert result["intent"]["label"] and result["tokens"]["prompt"] > 0 and result["model"]["id"]
@@ -225,3 +225,38 @@ def test_one_word_draft_is_not_grounded_until_a_second_word_arrives(
             assert pg.precompute("kubectl rollout undo").grounded
         finally:
             pg.close()
+
+
+class FlakyLibrary:
+    """A retriever whose database is down for the first search, then back."""
+
+    def __init__(self, real: Retriever) -> None:
+        self.real, self.calls = real, 0
+
+    def retrieve(
+        self,
+        text: str,
+        *,
+        library: str,
+        vector: Vector | None = None,
+        generation: tuple[str, int] | None = None,
+        k: int | None = None,
+    ) -> Retrieval:
+        self.calls += 1
+        if self.calls == 1:
+            raise LibraryUnavailable("database restarting")
+        return self.real.retrieve(text, library=library, vector=vector, generation=generation, k=k)
+
+    def source(self) -> Searchable:
+        return self.real.source()
+
+
+def test_an_outage_refusal_is_never_cached(engine: PromptGen, notes: Path) -> None:
+    engine.ingest([notes])
+    engine.retriever = FlakyLibrary(engine.retriever)
+    draft = "which pager escalates to the secondary on call?"
+    down = engine.precompute(draft)
+    assert down.grounding.refusal is not None
+    assert down.grounding.refusal.code == "library_unavailable"
+    back = engine.precompute(draft)
+    assert not back.cached and back.grounded

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from promptgen import Settings, models
+from promptgen import PromptGen, Settings, models
 from promptgen.cost.routing import RouterModel
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import (
@@ -115,10 +115,13 @@ def test_a_missing_manifest_is_the_model_s_error(
         RouterModel.load()
 
 
-def test_grounding_parameters_are_one_data_file_and_the_threshold_s_one_source() -> None:
+def test_grounding_parameters_are_one_data_file_and_the_threshold_s_one_source(
+    engine: PromptGen,
+) -> None:
     params = grounding.shipped()
     assert GroundingParams.from_json(params.to_json()) == params
-    assert Settings().grounding_threshold == params.threshold
+    assert Settings().grounding_threshold is None  # None: the engine reads the shipped one
+    assert engine.grounder.threshold == params.threshold
     assert set(params.fitted_on) == {"cranfield", "pubmedqa"}
     with pytest.raises(ValueError, match="missing"):
         GroundingParams.from_json('{"weights": {}}')

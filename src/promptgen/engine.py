@@ -31,6 +31,7 @@ from promptgen.library.index import SearchIndex, default_directory
 from promptgen.library.ingest import IngestReport, Progress
 from promptgen.library.operations import Library
 from promptgen.library.store import LibraryStore
+from promptgen.models import grounding as grounding_params
 from promptgen.optimize import optimize
 from promptgen.retrieve import Retriever
 from promptgen.settings import Settings
@@ -115,18 +116,22 @@ class PromptGen:
             default_encoding=settings.default_tokenizer,
             thresholds=TierThresholds(settings.route_balanced_at, settings.route_frontier_at),
         )
-        store = store or open_store(settings)
-        index = self._open_index(store) if retriever is None else None
-        self.library = Library(store, index, default=settings.library, embed=self.embedder.blobs)
-        self.retriever = retriever or Retriever(store, index, embedder=self.embedder)
+        # Every model is loaded before the Library opens: a damaged file must not leave a
+        # database connection (or PostgreSQL's pool) open behind an engine that was not built.
         self.grounder = grounder or Grounder(
             GroundingModel(),
-            threshold=settings.grounding_threshold,
+            threshold=settings.grounding_threshold
+            if settings.grounding_threshold is not None
+            else grounding_params.shipped().threshold,
             max_passages=settings.context_k,
             max_tokens=settings.max_context_tokens,
             count_tokens=self.count_tokens,
             min_terms=settings.grounding_min_terms,
         )
+        store = store or open_store(settings)
+        index = self._open_index(store)  # kept in step by the Library even if not searched
+        self.library = Library(store, index, default=settings.library, embed=self.embedder.blobs)
+        self.retriever = retriever or Retriever(store, index, embedder=self.embedder)
         self.optimizer = optimizer
         self._answers: LRUCache[PrecomputeResult] = LRUCache(settings.cache_size)
         self._clock = clock

@@ -7,8 +7,6 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from promptgen.models import grounding as grounding_params
-
 DEFAULT_DATABASE_URL = "sqlite:///.promptgen/library.db"
 
 
@@ -22,8 +20,10 @@ class Settings(BaseSettings):
     )
     library: str = Field("default", min_length=1, max_length=64, description="Default Library.")
     max_text_chars: int = Field(20_000, ge=1, le=1_000_000, description="Longest draft accepted.")
-    grounding_threshold: float = Field(
-        default_factory=lambda: grounding_params.shipped().threshold,
+    # None: the shipped one, read by the engine with the grounding model (not here, so that a
+    # damaged model file leaves Settings valid and the server degrades instead of failing).
+    grounding_threshold: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
         description="Grounding probability below which PromptGen refuses (default: the one "

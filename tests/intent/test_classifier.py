@@ -10,6 +10,7 @@ import pytest
 
 from promptgen.errors import IntentModelInvalid
 from promptgen.intent.classifier import IntentClassifier
+from promptgen.intent.features import DIMENSIONS
 from promptgen.intent.labels import normalize_label
 from promptgen.types import INTENT_LABELS
 from training.intent.train import load_examples, main, train
@@ -94,3 +95,11 @@ def test_shipped_weights_stay_float16_and_score_as_float32(classifier: IntentCla
     for draft in ["implement authentication", "what is 17 * 23?", "ñ" * 3000, ""]:
         assert np.array_equal(widened.logits(draft), classifier.logits(draft))
         assert widened.classify(draft) == classifier.classify(draft)
+
+
+def test_a_model_with_labels_of_its_own_is_refused_at_load() -> None:
+    # The answer's schema lists our seven labels: a model with another would fail every answer.
+    labels = ("code", "poetry")
+    weights = np.zeros((DIMENSIONS, len(labels)), dtype=np.float32)
+    with pytest.raises(IntentModelInvalid, match="poetry"):
+        IntentClassifier(weights, np.zeros(len(labels), dtype=np.float32), labels)

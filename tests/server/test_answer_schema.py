@@ -119,6 +119,8 @@ async def test_every_kind_of_answer_fits_the_schema(
         refusal = check(await answer(unreachable, "how do we roll back a release?")).refusal
         assert refusal is not None
         codes.add(refusal.code)
+    down.close()
+    nothing.close()
     assert codes == set(REFUSAL_CODES)  # every refusal code was seen and fits
 
 

@@ -77,5 +77,7 @@ async def test_health_answers_while_a_precompute_waits_on_the_library(
         answered_while_stuck = not stuck.returned.is_set()
         stuck.released.set()
         precompute = await waiting
+    engine.close()
+    plain.close()
     assert health.status_code == 200 and answered_while_stuck
     assert precompute.status_code == 200

@@ -135,7 +135,10 @@ async def test_cors_is_off_by_default_and_configurable(
         )
     async with make_client(cors_origins="https://chat.example") as c:
         allowed = await c.options("/api/precompute", headers=headers)
+        metrics = (await c.get("/metrics")).text
     assert allowed.headers["access-control-allow-origin"] == "https://chat.example"
+    # A preflight is not a precompute: it was counted as a failed one.
+    assert 'precompute_errors_total{code="error"}' not in metrics
 
 
 async def test_openapi_documents_models_and_errors(client: httpx.AsyncClient) -> None:
@@ -159,3 +162,12 @@ async def test_a_wrong_method_says_which_are_allowed(client: httpx.AsyncClient) 
     assert response.json()["error"]["code"] == "method_not_allowed"
     deleted = await client.get("/api/library/documents/1")
     assert deleted.status_code == 405 and deleted.headers["allow"] == "DELETE"
+
+
+async def test_ids_and_offsets_past_64_bits_are_invalid_input(client: httpx.AsyncClient) -> None:
+    too_big = 2**63
+    deleted = await client.delete(f"/api/library/documents/{too_big}")
+    listed = await client.get("/api/library/documents", params={"offset": too_big})
+    for response in (deleted, listed):  # both reached the database and answered 500
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "invalid_input"

@@ -44,6 +44,7 @@ from promptgen.library.background import Background
 from promptgen.library.ingest import ingest
 from promptgen.library.sqlite import SQLiteStore
 from promptgen.models import ROOT, write_manifest
+from promptgen.models import grounding as grounding_params
 from promptgen.models.grounding import MODEL, GroundingParams
 from promptgen.models.grounding import PARAMS as PARAMS_FILE
 from promptgen.retrieve import Retrieval, retrieve
@@ -334,7 +335,7 @@ def provenance(queries: int, collections: list[str]) -> dict[str, object]:
 def main() -> None:
     data = Path(sys.argv[1])
     queries = collect(data)
-    current = Settings().grounding_threshold
+    current = grounding_params.shipped().threshold
     # The logistic is fitted on the refusal sets alone: their questions are written from the
     # documents, so what separates answerable from not there is the answer being present. The
     # other groups (our seed questions, everyday drafts) judge the topic gate and are reported.

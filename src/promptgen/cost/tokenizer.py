@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -127,6 +128,9 @@ class Tokenizer:
             cached = len(self.encoding(encoding).encode_ordinary(text))
             if self._cache_size > 0:
                 if len(self._cache) >= self._cache_size:
-                    self._cache.pop(next(iter(self._cache)))  # oldest first (dicts keep order)
+                    # Oldest first (dicts keep order). Precomputes run in a thread pool: another
+                    # thread may evict the same key or insert meanwhile; a miss is harmless.
+                    with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                        self._cache.pop(next(iter(self._cache)))
                 self._cache[key] = cached
         return cached

@@ -45,6 +45,13 @@ class IntentClassifier:
                 f"intent model has shape {weights.shape}, expected ({DIMENSIONS}[+d], {len(labels)}); "
                 f"rebuild it with `{REBUILD}`"
             )
+        unknown = sorted(set(labels) - set(INTENT_LABELS))
+        if unknown:
+            # The answer's schema lists our labels: another one would fail every precompute.
+            raise IntentModelInvalid(
+                f"intent model has labels outside {', '.join(INTENT_LABELS)}: "
+                f"{', '.join(unknown)}; rebuild it with `{REBUILD}`"
+            )
         self.embedder = (embedder or Embedder()) if dense else None
         if self.embedder is not None and self.embedder.dimensions != dense:
             raise IntentModelInvalid(

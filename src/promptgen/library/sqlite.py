@@ -154,7 +154,8 @@ class SQLiteStore:
                     f"SELECT count(*) FROM documents{where}", (library, library)
                 ).fetchone()[0]
             finally:
-                conn.execute("COMMIT")
+                if conn.in_transaction:  # SQLite may have ended it (an I/O error)
+                    conn.execute("COMMIT")
         return DocumentPage(tuple(StoredDocument(*row) for row in rows), int(total))
 
     def _next_generation(self, conn: sqlite3.Connection) -> int:

@@ -129,7 +129,7 @@ class RequestContext:
             "status": status,
             "latency_ms": round(latency_ms, 2),
         }
-        if self.observer.observes(scope["path"]):
+        if self.observer.observes(scope["method"], scope["path"]):
             self.observer.record(fields, state, status)
         else:
             log(self.logger, logging.INFO, "Request:", **fields)

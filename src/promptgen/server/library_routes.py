@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 
 from promptgen.library.uploads import stage_uploads
@@ -25,6 +26,8 @@ library = APIRouter(
     responses=ERROR_RESPONSES,
     tags=["library"],
 )
+# Ids and offsets are 64-bit in both stores: a larger number is a 422, never a database error.
+MAX_ID = 2**63 - 1
 LibraryQuery = Annotated[
     str | None, Query(alias="library", min_length=1, max_length=64, pattern=r"^[\w.-]+$")
 ]
@@ -61,7 +64,7 @@ def list_documents(
     promptgen: PromptGenDep,
     library_name: LibraryQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> DocumentList:
     """Documents in the Library, oldest first (paged by the database)."""
     page = promptgen.library.documents(library=library_name, limit=limit, offset=offset)
@@ -83,7 +86,11 @@ def list_documents(
 
 
 @library.delete("/documents/{document_id}")
-def delete_document(document_id: int, request: Request, promptgen: PromptGenDep) -> dict[str, int]:
+def delete_document(
+    document_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    request: Request,
+    promptgen: PromptGenDep,
+) -> dict[str, int]:
     """Delete a document and its chunks (and its uploaded file, if it was uploaded)."""
     deleted = promptgen.library.delete(document_id)  # DocumentNotFound: 404
     uploads = request.app.state.settings.upload_dir.resolve()

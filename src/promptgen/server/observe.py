@@ -25,9 +25,9 @@ class PrecomputeObserver:
         self.metrics = metrics
         self.logger = logger
 
-    def observes(self, path: str) -> bool:
-        """Whether requests to ``path`` are precomputes."""
-        return path == PRECOMPUTE_PATH
+    def observes(self, method: str, path: str) -> bool:
+        """Whether the request is a precompute (a CORS preflight or a wrong method is not)."""
+        return method == "POST" and path == PRECOMPUTE_PATH
 
     def record(self, fields: dict[str, Any], state: dict[str, Any], status: int) -> None:
         """One finished precompute request: ``fields`` are the request's log fields."""

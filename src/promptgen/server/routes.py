@@ -51,8 +51,9 @@ def config(request: Request) -> ConfigOut:
     )
 
 
+# Liveness does no I/O: async, so it never waits for a thread-pool token behind precomputes.
 @ops.get("/health", response_model=HealthOut, tags=["operations"])
-def health() -> HealthOut:
+async def health() -> HealthOut:
     """Liveness: the process answers. No I/O."""
     return HealthOut(status="ok")
 
