@@ -7,7 +7,7 @@ DEMO_DB := .promptgen/demo.db
 export PROMPTGEN_DATABASE_URL ?= sqlite:///$(DEMO_DB)
 
 .PHONY: install web web-test types types-check chromium postgres screenshots run demo test lint format typecheck pytest \
-	intent-model router-model grounding-model catalog clean
+	security audit intent-model router-model grounding-model catalog clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_STAMP := web/node_modules/.installed
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/package.json
@@ -81,7 +81,7 @@ demo: install
 	$(BIN)/promptgen precompute "random unindexed query"
 	$(BIN)/promptgen precompute "implement authentication"
 
-test: install lint typecheck types-check web-test pytest
+test: install lint typecheck security types-check web-test pytest
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench training
@@ -93,6 +93,20 @@ format: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# Static security checks of src/ (bandit): any finding fails. A false positive carries
+# `# nosec BXXX  # why` on its line. For each part of a string on such a line that it checks,
+# bandit warns "nosec encountered ... but no failed test": that noise is dropped, nothing else.
+security: install
+	@out=$$($(BIN)/bandit -r src -q 2>&1); rc=$$?; \
+	  printf '%s\n' "$$out" | grep -v -e 'but no failed test' -e '^$$' || true; \
+	  if [ $$rc -eq 0 ]; then echo "bandit: no issues in src"; fi; exit $$rc
+
+# Known vulnerabilities of the pinned packages (pip-audit; not part of `make test`: it needs the
+# network). Where its database cannot be reached it says NOT CHECKED and fails (exit 2): an
+# audit that looked nothing up is never reported as a pass.
+audit: install
+	$(BIN)/python scripts/audit.py
 
 pytest: install web chromium postgres
 	$(BIN)/pytest
@@ -132,6 +146,23 @@ clean:
 # A dev tool outside the installed package (bench/promptgen_bench, run as python -m promptgen_bench).
 # See docs/performance.md. Example: make bench BENCH_ARGS="--chunks 10000 --duration 5"
 BENCH_ARGS ?= --chunks 100000 --compare 10000
-.PHONY: bench
+.PHONY: bench soak
 bench: install
 	PYTHONPATH=bench $(BIN)/python -m promptgen_bench $(BENCH_ARGS)
+
+# Soak (not part of `make test`): 10 minutes of steady load on the 100k-chunk Library with 2
+# workers, latency and server RSS every 10 s; writes bench/results/soak-<time>.json.
+SOAK_ARGS ?= --chunks 100000 --workers 2 --rate 200 --minutes 10
+soak: install
+	PYTHONPATH=bench $(BIN)/python -m promptgen_bench.soak $(SOAK_ARGS)
+
+# Fuzzing (not part of `make test`, whose pytest runs a 50-case-per-operation slice): about
+# 100,000 schemathesis cases (10,000 per operation and mode) over the API in-process, against a
+# real SQLite Library in a temporary folder (tests/server/test_fuzz.py). See docs/operations.md.
+# Example: make fuzz FUZZ_EXAMPLES=400 FUZZ_SEED=7
+FUZZ_EXAMPLES ?= 10000
+FUZZ_SEED ?= 20261126
+.PHONY: fuzz
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest tests/server/test_fuzz.py \
+	  -k test_operation -p no:cacheprovider -o addopts= -v

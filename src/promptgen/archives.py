@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +50,8 @@ def loading(
     (``shipped``: the shipped file's path under promptgen/, e.g. ``models/intent/model.npz``)."""
     try:
         yield
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    # zlib.error: a damaged compressed member (neither an OSError nor a ValueError).
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         where = path or f"the package's {shipped}"
         raise error(
             f"cannot load the {model} from {where}: {exc}; "

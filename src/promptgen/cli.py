@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 app = typer.Typer(help="PromptGen: typing-time prompt intelligence.", no_args_is_help=True)
 library_app = typer.Typer(help="Inspect the Library.", no_args_is_help=True)
 app.add_typer(library_app, name="library")
+keys_app = typer.Typer(help="API keys: create, list and revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+KeysFileOption = Annotated[
+    Path,
+    typer.Option(
+        "--file",
+        envvar="PROMPTGEN_API_KEYS_FILE",
+        help="The keys file the server reads (PROMPTGEN_API_KEYS_FILE).",
+    ),
+]
+DEFAULT_KEYS_FILE = Path(".promptgen/keys.json")
 out = Console()
 err = Console(stderr=True)
 PROGRESS_MIN_FILES = 20
@@ -76,7 +87,13 @@ def watch_folder(pg: PromptGen, folder: Path, *, interval: float, library: str |
         err.print(f"[red]error:[/red] {exc.message}; retrying in {interval:g} s", highlight=False)
 
     library = library or pg.settings.library
-    sync = FolderSync(pg.library.store, folder, library=library, embed=pg.embedder.blobs)
+    sync = FolderSync(
+        pg.library.store,
+        folder,
+        library=library,
+        embed=pg.embedder.blobs,
+        limits=pg.library.limits,
+    )
     err.print(f"watching {folder} for changes (Ctrl-C stops)", highlight=False)
     try:
         watch(sync, retry=interval, on_pass=show, on_error=retry)
@@ -183,6 +200,56 @@ def stats_command(
         print(json.dumps(asdict(stats), indent=2))
     else:
         out.print(render.stats_table(stats, where))
+
+
+@keys_app.command("create")
+def keys_create_command(
+    library: Annotated[
+        list[str], typer.Option("--library", help="A Library the key may use ('*': every one).")
+    ],
+    scope: Annotated[str, typer.Option(help="read, ingest (also upload) or admin.")] = "read",
+    name: Annotated[str, typer.Option(help="What the key is for.")] = "",
+    file: KeysFileOption = DEFAULT_KEYS_FILE,
+) -> None:
+    """Make a key; it is printed once, and only its hash is kept."""
+    from promptgen.keys import KeyFile
+
+    try:
+        key, secret = KeyFile(file).create(name=name, scope=scope, libraries=library)
+    except PromptGenError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    err.print(
+        f"created {key.id} ({key.scope}; {', '.join(key.libraries)}) in {file}; the key is shown "
+        "this once:",
+        highlight=False,
+    )
+    print(secret)
+
+
+@keys_app.command("list")
+def keys_list_command(file: KeysFileOption = DEFAULT_KEYS_FILE) -> None:
+    """The keys in the file: id, name, scope, Libraries, created (never the key)."""
+    from promptgen import render
+    from promptgen.keys import KeyFile
+
+    out.print(render.keys_table(KeyFile(file).load()))
+
+
+@keys_app.command("revoke")
+def keys_revoke_command(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")],
+    file: KeysFileOption = DEFAULT_KEYS_FILE,
+) -> None:
+    """Remove a key; a running server stops accepting it within a second."""
+    from promptgen.keys import KeyFile
+
+    try:
+        revoked = KeyFile(file).revoke(key_id)
+    except PromptGenError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"revoked {revoked.id} ({revoked.name or 'no name'})", highlight=False)
 
 
 @app.command("precompute")

@@ -30,6 +30,7 @@ from promptgen.library import open_store
 from promptgen.library.index import SearchIndex, default_directory
 from promptgen.library.ingest import IngestReport, Progress
 from promptgen.library.operations import Library
+from promptgen.library.parsers import ParseLimits
 from promptgen.library.store import LibraryStore
 from promptgen.models import grounding as grounding_params
 from promptgen.optimize import optimize
@@ -130,7 +131,13 @@ class PromptGen:
         )
         store = store or open_store(settings)
         index = self._open_index(store)  # kept in step by the Library even if not searched
-        self.library = Library(store, index, default=settings.library, embed=self.embedder.blobs)
+        self.library = Library(
+            store,
+            index,
+            default=settings.library,
+            embed=self.embedder.blobs,
+            limits=ParseLimits.from_settings(settings),
+        )
         self.retriever = retriever or Retriever(store, index, embedder=self.embedder)
         self.optimizer = optimizer
         self._answers: LRUCache[PrecomputeResult] = LRUCache(settings.cache_size)

@@ -153,6 +153,20 @@ class Unauthorized(PromptGenError):
     status = 401
 
 
+class Forbidden(PromptGenError):
+    """The key is valid but its scope or Libraries do not cover the request."""
+
+    code = "forbidden"
+    status = 403
+
+
+class KeyNotFound(PromptGenError):
+    """No API key with that id in the keys file."""
+
+    code = "key_not_found"
+    status = 404
+
+
 class RateLimited(PromptGenError):
     """Too many requests for this key; ``retry_after`` says how many seconds to wait."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from promptgen.types import Grounding, Hit, Intent, Optimized
 
@@ -121,19 +122,75 @@ def suggestions_for(text: str, intent: Intent) -> tuple[str, ...]:
     return tuple(hint for missing, hint in checks.get(intent.label, []) if missing)[:3]
 
 
+# Characters that reorder the text shown after them (bidi embeddings, overrides, isolates):
+# written in a passage as character references, so a passage cannot disguise what follows it.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# "&" that begins one of the references the block writes: escaped too, so the text decodes back.
+_OUR_REFERENCE = re.compile(r"&(?=lt;|amp;|#x[0-9a-fA-F]+;)")
+# What a reader, person or model, may take for "<": the ASCII one and its compatibility forms.
+_OPENERS = {"<": "&lt;", "\ufe64": "&#xfe64;", "\uff1c": "&#xff1c;"}
+_TAG_NAMES = ("passage", "/passage")
+
+
+def _invisible(char: str) -> bool:
+    """Whitespace, controls, format characters (zero-width, bidi) and combining marks."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me")
+
+
+def _opens_a_passage_tag(text: str, start: int) -> bool:
+    """Whether ``text`` after an opener reads as ``passage`` or ``/passage``, however disguised:
+    any case, compatibility letters (fullwidth, long s), invisible characters in between."""
+    seen = ""
+    for index in range(start, len(text)):
+        char = text[index]
+        if _invisible(char):
+            continue
+        seen += unicodedata.normalize("NFKC", char).casefold()
+        if not any(name.startswith(seen[: len(name)]) for name in _TAG_NAMES):
+            return False
+        if any(seen.startswith(name) for name in _TAG_NAMES):
+            return True
+    return False
+
+
+def passage_body(text: str) -> str:
+    """Passage text as written inside its block: nothing in it can open or close a block.
+
+    An opener that starts something reading as a passage tag becomes ``&lt;`` (or its
+    reference), bidi controls become references, and ``&`` before a reference of these becomes
+    ``&amp;``: the body decodes back to ``text`` exactly, and holds no tag but as data.
+    """
+    body = _BIDI_CONTROLS.sub(
+        lambda m: f"&#x{ord(m.group()):x};", _OUR_REFERENCE.sub("&amp;", text)
+    )
+    if not any(opener in body for opener in _OPENERS):
+        return body
+    out: list[str] = []
+    for index, char in enumerate(body):
+        escape = _OPENERS.get(char)
+        out.append(escape if escape and _opens_a_passage_tag(body, index + 1) else char)
+    return "".join(out)
+
+
 def _attribute(value: str) -> str:
-    return (
-        value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace("\n", " ")
+    """An attribute value that cannot end its quotes or its line, nor reorder what follows."""
+    value = value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return "".join(
+        " "
+        if char in "\r\n\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+        else f"&#x{ord(char):x};"
+        if char in _OPENERS or char == "\uff02" or unicodedata.category(char) in ("Cc", "Cf")
+        else char
+        for char in value
     )
 
 
 def _passage(number: int, hit: Hit) -> str:
     """One context block; its text cannot close the block early, so it stays inert data."""
-    body = re.sub(r"</?\s*passage", lambda m: m.group().replace("<", "&lt;"), hit.text, flags=re.I)
     title = hit.heading or hit.title
     return (
         f'<passage id="{number}" source="{_attribute(hit.source)}" title="{_attribute(title)}">\n'
-        f"{body}\n</passage>"
+        f"{passage_body(hit.text)}\n</passage>"
     )
 
 

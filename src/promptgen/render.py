@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from promptgen.keys import ApiKey
 from promptgen.library.ingest import IngestReport
 from promptgen.library.store import LibraryStats
 from promptgen.types import Hit, PrecomputeResult
@@ -101,3 +102,13 @@ def print_failures(console: Console, failed: list[tuple[str, str]]) -> None:
     """Each failed file with its reason."""
     for path, reason in failed:
         console.print(f"[red]failed[/red] {path}: {reason}", highlight=False)
+
+
+def keys_table(keys: list[ApiKey]) -> Table | str:
+    """The API keys, without their secrets (which are not stored)."""
+    if not keys:
+        return "no keys"
+    table = Table("id", "name", "scope", "libraries", "created")
+    for key in keys:
+        table.add_row(key.id, key.name, key.scope, ", ".join(key.libraries), key.created_at)
+    return table

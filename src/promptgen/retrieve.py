@@ -376,7 +376,8 @@ class Retriever:
         try:
             return search(source)
         except (OSError, ValueError) as exc:  # the index failed: the store still answers
-            if source is self.store:
+            if source is self.store or self.index is None:
                 raise
             log.warning("Search index failed, the store searched instead: %s", exc)
+            self.index.damaged(exc)  # rebuilt in the background; the store answers meanwhile
             return search(self.store)

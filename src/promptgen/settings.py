@@ -73,12 +73,42 @@ class Settings(BaseSettings):
         description="Where the derived search index lives (default: beside the SQLite file, "
         "or .promptgen/index/<database> for PostgreSQL).",
     )
+    sqlite_busy_timeout: float = Field(
+        5.0,
+        ge=0.0,
+        le=600.0,
+        description="Seconds a write to a SQLite Library waits for another process's write "
+        "to finish before it fails with library_unavailable (reads never wait).",
+    )
+    # Ingest bounds: a file beyond any of them is reported as failed (with the reason), and
+    # the rest of the ingest goes on.
+    max_file_bytes: int = Field(
+        100_000_000, ge=1024, description="Largest file an ingest reads (bytes)."
+    )
+    max_pdf_pages: int = Field(2000, ge=1, description="Most pages of a PDF an ingest reads.")
+    max_json_depth: int = Field(
+        64,
+        ge=4,
+        le=500,
+        description="Deepest nesting of lists and objects in a JSON or JSONL file (chat exports).",
+    )
+    max_file_text_chars: int = Field(
+        50_000_000,
+        ge=1000,
+        description="Most characters of text one file may yield (a PDF's text layer, say).",
+    )
 
     # HTTP service
     api_keys: str = Field(
-        "", description="Comma-separated API keys; set to require auth on /api/*."
+        "",
+        description="Comma-separated API keys (admin, every Library); set to require auth on "
+        "/api/*. Prefer PROMPTGEN_API_KEYS_FILE: hashed keys with scopes and Libraries.",
     )
-    api_keys_file: Path | None = Field(None, description="File with one API key per line.")
+    api_keys_file: Path | None = Field(
+        None,
+        description="The keys file written by `promptgen keys create` (hashed keys, each with "
+        "a scope and its Libraries); a file with one plain key per line also works.",
+    )
     cors_origins: str = Field(
         "", description="Comma-separated origins allowed by CORS (off when empty)."
     )
@@ -132,12 +162,14 @@ class Settings(BaseSettings):
             raise ValueError(f"file not found: {value}")
         return value
 
-    def keys(self) -> frozenset[str]:
-        """API keys from PROMPTGEN_API_KEYS and PROMPTGEN_API_KEYS_FILE (empty: auth off)."""
-        keys = [k.strip() for k in self.api_keys.split(",")]
-        if self.api_keys_file is not None:
-            keys += [k.strip() for k in self.api_keys_file.read_text(encoding="utf-8").splitlines()]
-        return frozenset(k for k in keys if k and not k.startswith("#"))
+    def plain_keys(self) -> frozenset[str]:
+        """The keys given in PROMPTGEN_API_KEYS (admin keys for every Library)."""
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def auth_required(self) -> bool:
+        """True when keys are configured: plain ones, or a keys file (even one with none yet)."""
+        return bool(self.plain_keys()) or self.api_keys_file is not None
 
     @property
     def origins(self) -> list[str]:

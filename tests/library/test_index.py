@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -252,3 +254,68 @@ def test_a_failing_catch_up_is_reported_and_not_retried_on_every_query(
         assert index.describe().startswith("failing")
     finally:
         store.close()
+
+
+def test_an_index_folder_removed_while_running_is_rebuilt(engine: PromptGen, notes: Path) -> None:
+    # Issue #14: a deleted folder ("always safe") failed every catch-up until a restart.
+    index = index_of(engine)
+    engine.ingest([notes / "deploy.md"])
+    shutil.rmtree(index.directory.parent)
+    assert ids(engine, "rollback billing")  # the open view answers meanwhile
+    engine.ingest([notes / "oncall.txt"])  # this write's catch-up finds the folder gone
+    assert (index.directory / STATE_FILE).exists()
+    reader = caught_up(engine)
+    assert reader.search(["pager"], library="default", k=5)
+    assert reader.search(["rollback"], library="default", k=5)
+    assert index.describe().startswith("current")
+
+
+def damage(files: list[Path]) -> None:
+    """Flip the bits of the middle half of each file, written anew (a process that has the old
+    file mapped keeps reading it; one that opens the index now reads the damaged one)."""
+    for path in files:
+        raw = bytearray(path.read_bytes())
+        for n in range(len(raw) // 4, len(raw) // 2):
+            raw[n] ^= 0x5A
+        fresh = path.with_name(path.name + ".damaged")
+        fresh.write_bytes(bytes(raw))
+        fresh.replace(path)
+
+
+@pytest.mark.parametrize(
+    ("damaged", "found"), [("meta.json", "at start"), (".term", "by a search")]
+)
+def test_a_damaged_index_is_rebuilt_while_the_store_answers(
+    damaged: str,
+    found: str,
+    engine: PromptGen,
+    where: str,
+    notes: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Issue #14: a damaged index found at start left the store searching for good (no rebuild);
+    # one found by a search made tantivy panic (a BaseException, not caught): a 500.
+    engine.ingest([notes])
+    expected = ids(engine, "kafka retention partitions")
+    folder = index_of(engine).directory
+    damage([p for p in folder.iterdir() if p.name == damaged or p.suffix == damaged])
+    restarted = PromptGen(
+        engine.settings,
+        store=connect(where),
+        classifier=engine.classifier,
+        catalog=engine.catalog,
+        tokenizer=engine.tokenizer,
+    )
+    try:
+        with caplog.at_level(logging.WARNING, logger="promptgen"):
+            assert ids(restarted, "kafka retention partitions") == expected  # the store answers
+        said = {"at start": "is damaged", "by a search": "failed ("}[found]
+        assert any(
+            said in r.getMessage() and "rebuilding it" in r.getMessage() for r in caplog.records
+        )
+        reader = caught_up(restarted)  # rebuilt from the store
+        assert [c.hit.chunk_id for c in reader.search(["kafka"], library="default", k=5)]
+        assert ids(restarted, "kafka retention partitions") == expected
+        assert index_of(restarted).describe().startswith("current")
+    finally:
+        restarted.close()

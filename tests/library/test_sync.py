@@ -304,11 +304,11 @@ from promptgen.library import ingest
 parse_file = ingest.parse_file
 
 
-def slow_parse(path):
+def slow_parse(path, *args):
     if path.name == "deploy.md":
         print("parsing deploy.md", file=sys.stderr, flush=True)
         threading.Event().wait()
-    return parse_file(path)
+    return parse_file(path, *args)
 
 
 ingest.parse_file = slow_parse

@@ -11,7 +11,7 @@ def open_store(settings: Settings) -> LibraryStore:
     """The store named by ``settings.database_url``: a SQLite file or a PostgreSQL database."""
     path = settings.sqlite_path
     if path is not None:
-        return SQLiteStore(path)
+        return SQLiteStore(path, busy_timeout=settings.sqlite_busy_timeout)
     # Imported here so SQLite users never load psycopg.
     from promptgen.library.postgres import PostgresStore
 

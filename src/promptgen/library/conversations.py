@@ -17,6 +17,11 @@ class Conversation:
     text: str
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: exports are read leniently."""
+    return value if isinstance(value, dict) else {}
+
+
 def _content_text(content: Any) -> str:
     """Text of a message's content, whatever shape the exporter used."""
     if isinstance(content, str):
@@ -40,21 +45,31 @@ def _transcript(turns: list[tuple[str, str]]) -> str:
 
 
 def _chatgpt_branch(conversation: dict[str, Any]) -> list[tuple[str, str]]:
-    """The messages on the branch that ends at ``current_node`` (the one the person last saw)."""
-    mapping: dict[str, Any] = conversation["mapping"]
+    """The messages on the branch that ends at ``current_node`` (the one the person last saw).
+
+    A damaged export (a node that is no object, a child or parent missing, a cycle) gives the
+    messages that can be reached, never an error or an endless walk.
+    """
+    mapping = {k: _mapping(v) for k, v in _mapping(conversation.get("mapping")).items()}
     node_id = conversation.get("current_node")
-    if node_id not in mapping:
+    if not isinstance(node_id, str) or node_id not in mapping:
         # No current node recorded: follow the last child from the root, as the UI shows it.
         node_id = next((k for k, v in mapping.items() if not v.get("parent")), None)
-        while node_id is not None and mapping[node_id].get("children"):
-            node_id = mapping[node_id]["children"][-1]
+        visited: set[str] = set()
+        while node_id is not None and node_id not in visited:
+            visited.add(node_id)
+            children = mapping[node_id].get("children")
+            last = children[-1] if isinstance(children, list) and children else None
+            if not isinstance(last, str) or last not in mapping:
+                break
+            node_id = last
     branch: list[tuple[str, str]] = []
     seen: set[str] = set()
-    while node_id is not None and node_id in mapping and node_id not in seen:
+    while isinstance(node_id, str) and node_id in mapping and node_id not in seen:
         seen.add(node_id)
         node = mapping[node_id]
-        message = node.get("message") or {}
-        role = str((message.get("author") or {}).get("role", ""))
+        message = _mapping(node.get("message"))
+        role = str(_mapping(message.get("author")).get("role", ""))
         branch.append((role, _content_text(message.get("content"))))
         node_id = node.get("parent")
     branch.reverse()
@@ -75,9 +90,10 @@ def _from_chatgpt(items: list[dict[str, Any]]) -> list[Conversation]:
 def _from_claude(items: list[dict[str, Any]]) -> list[Conversation]:
     conversations = []
     for n, item in enumerate(items, 1):
+        messages = item.get("chat_messages")
         turns = [
             (str(m.get("sender", "")), _content_text(m.get("text") or m.get("content")))
-            for m in item.get("chat_messages") or []
+            for m in (messages if isinstance(messages, list) else [])
             if isinstance(m, dict)
         ]
         conversations.append(

@@ -98,6 +98,19 @@ def _file_lock(path: Path, *, wait: bool) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _panics_as_errors() -> Iterator[None]:
+    """tantivy panics on some damaged files (pyo3's PanicException, a BaseException, so no
+    ``except Exception`` sees it): a ValueError like its other failures, so the caller falls back
+    to the store instead of failing the request."""
+    try:
+        yield
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise ValueError(f"the search index is damaged: {exc}") from exc
+
+
 class IndexReader:
     """One consistent view of the index: search and corpus statistics for one query."""
 
@@ -129,18 +142,18 @@ class IndexReader:
                 (tantivy.Occur.Must, tantivy.Query.boolean_query(clauses)),
             ]
         )
-        hits = self._searcher.search(query, k, count=False).hits
-        doc = self._searcher.doc
-        return self._store.fetch([(doc(address)["id"][0], score) for score, address in hits])
+        with _panics_as_errors():
+            hits = self._searcher.search(query, k, count=False).hits
+            doc = self._searcher.doc
+            scored = [(doc(address)["id"][0], score) for score, address in hits]
+        return self._store.fetch(scored)
 
     def corpus_stats(self, terms: list[str]) -> CorpusStats:
         """Chunk count, average length and per-term chunk counts, as of this view."""
         doc_freq = self._searcher.doc_freq
-        return CorpusStats(
-            self._state.chunks,
-            self._state.average_length,
-            {term: doc_freq("text", term) for term in terms},
-        )
+        with _panics_as_errors():
+            frequencies = {term: doc_freq("text", term) for term in terms}
+        return CorpusStats(self._state.chunks, self._state.average_length, frequencies)
 
 
 def default_directory(store: LibraryStore) -> Path | None:
@@ -165,21 +178,29 @@ class SearchIndex:
         self._schema = _schema()
         self._index = self._open()
         self._lock = threading.Lock()
+        # One catch-up (or re-creation of a removed folder) at a time in this process; the
+        # folder's file lock does the same between processes.
+        self._one_sync = threading.Lock()
         self._serving: IndexState | None = None
         self._searcher: tantivy.Searcher | None = None
         self._syncing: threading.Thread | None = None
         self._next_attempt = 0.0  # monotonic time before which no catch-up is started
+        # A search failed on the index's own files: rebuild it whole before serving it again.
+        self._rebuild: str | None = None
         self.last_error: str | None = None
 
     def _open(self) -> tantivy.Index:
-        """The index in the folder; one written with other fields is derived data: start over."""
+        """The index in the folder; one written with other fields, or one tantivy cannot open
+        (a damaged or half-written file), is derived data: start over (the next sync rebuilds
+        it from the store, which answers meanwhile)."""
         try:
             return tantivy.Index(self._schema, path=str(self.directory), reuse=True)
         except ValueError as exc:
-            if "schema does not match" not in str(exc):
-                raise
+            why = (
+                "has other fields" if "schema does not match" in str(exc) else f"is damaged ({exc})"
+            )
         with _file_lock(self.directory / "sync.lock", wait=True):
-            log.warning("Search index at %s has other fields: rebuilding it", self.directory)
+            log.warning("Search index at %s %s: rebuilding it", self.directory, why)
             for entry in self.directory.iterdir():
                 if entry.name != "sync.lock":
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
@@ -193,15 +214,16 @@ class SearchIndex:
         if current is None:
             current = self.store.generation()
         with self._lock:
-            if not self._matches(self._serving, current):
+            searcher, serving = self._searcher, self._serving
+            if searcher is None or serving is None or not self._matches(serving, current):
                 state = self._read_state()
-                if not self._matches(state, current):
+                if self._rebuild or state is None or not self._matches(state, current):
                     self._start_sync()
                     return self.store
                 self._index.reload()
-                self._searcher, self._serving = self._index.searcher(), state
-            assert self._searcher is not None and self._serving is not None
-            return IndexReader(self._searcher, self._schema, self._serving, self.store)
+                searcher, serving = self._index.searcher(), state
+                self._searcher, self._serving = searcher, serving
+            return IndexReader(searcher, self._schema, serving, self.store)
 
     @staticmethod
     def _matches(state: IndexState | None, current: tuple[str, int]) -> bool:
@@ -220,7 +242,7 @@ class SearchIndex:
 
     def _sync_quietly(self) -> None:
         try:
-            if self.sync(wait=False) is None:  # another process is catching up: look again soon
+            if self.sync(wait=False) is None:  # another is catching up: look again soon
                 self._next_attempt = time.monotonic() + BUSY_RETRY_SECONDS
         except Exception as exc:  # the store keeps answering; /health/deep reports it
             self.last_error = f"{type(exc).__name__}: {exc}"
@@ -230,14 +252,24 @@ class SearchIndex:
     def sync(self, *, wait: bool = True) -> SyncReport | None:
         """Bring the index up to the store's latest generation.
 
-        None when another process holds the folder's lock and ``wait`` is False (it is doing
+        None when another thread or process is catching up and ``wait`` is False (it is doing
         the same work).
         """
+        if not self._one_sync.acquire(blocking=wait):
+            return None
+        try:
+            self._recreate_if_removed()
+            return self._sync(wait=wait)
+        finally:
+            self._one_sync.release()
+
+    def _sync(self, *, wait: bool) -> SyncReport | None:
         with _file_lock(self.directory / "sync.lock", wait=wait) as locked:
             if not locked:
                 return None
             started = time.perf_counter()
-            state = self._read_state()
+            rebuild = self._rebuild
+            state = None if rebuild else self._read_state()
             library_id, generation = self.store.generation()
             if self._matches(state, (library_id, generation)):
                 return SyncReport(generation, False, 0, 0, 0.0)
@@ -252,6 +284,8 @@ class SearchIndex:
                         changes.average_length,
                     )
                 )
+            if rebuild:
+                self._rebuild = None
             report = SyncReport(
                 changes.generation,
                 changes.full,
@@ -293,6 +327,17 @@ class SearchIndex:
             writer.wait_merging_threads()
         return added
 
+    def _recreate_if_removed(self) -> None:
+        """The folder deleted while this process runs: a new, empty index there, which this
+        sync fills from the store (until it has, the store answers). Under ``_one_sync``."""
+        if (self.directory / "meta.json").is_file():
+            return
+        log.warning("Search index folder %s was removed: rebuilding it", self.directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        index = self._open()
+        with self._lock:
+            self._index, self._searcher, self._serving = index, None, None
+
     def _read_state(self) -> IndexState | None:
         try:
             raw = json.loads((self.directory / STATE_FILE).read_text(encoding="utf-8"))
@@ -307,15 +352,30 @@ class SearchIndex:
         temporary.write_text(json.dumps(asdict(state)), encoding="utf-8")
         temporary.replace(self.directory / STATE_FILE)
 
+    def damaged(self, exc: BaseException) -> None:
+        """A search of the index failed (a damaged file): the store answers until a full
+        rebuild, started now in the background, has replaced the index."""
+        why = f"{type(exc).__name__}: {exc}"
+        log.warning("Search index at %s failed (%s): rebuilding it", self.directory, why)
+        with self._lock:
+            self._searcher, self._serving, self._rebuild = None, None, why
+        self._start_sync()
+
     def forget(self) -> None:
         """Make the next sync a full rebuild (the state it would have caught up from is gone)."""
-        with _file_lock(self.directory / "sync.lock", wait=True):
-            (self.directory / STATE_FILE).unlink(missing_ok=True)
+        with self._one_sync:
+            self._recreate_if_removed()
+            with _file_lock(self.directory / "sync.lock", wait=True):
+                (self.directory / STATE_FILE).unlink(missing_ok=True)
 
     def describe(self) -> str:
         """One line for /health/deep: current, catching up, or why it fails."""
         if self.last_error:
             return f"failing (the store searches meanwhile): {self.last_error}"
+        if self._rebuild:
+            return (
+                f"rebuilding after a failed search (the store searches meanwhile): {self._rebuild}"
+            )
         library_id, generation = self.store.generation()
         if self._matches(self._serving or self._read_state(), (library_id, generation)):
             return f"current at generation {generation}"

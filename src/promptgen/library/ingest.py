@@ -17,7 +17,13 @@ from pathlib import Path
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import ParseError
 from promptgen.library.chunking import chunk_text
-from promptgen.library.parsers import SUPPORTED_SUFFIXES, ParsedDocument, parse_file
+from promptgen.library.parsers import (
+    DEFAULT_LIMITS,
+    SUPPORTED_SUFFIXES,
+    ParsedDocument,
+    ParseLimits,
+    parse_file,
+)
 from promptgen.library.store import (
     ChunkRecord,
     DocumentRecord,
@@ -157,6 +163,7 @@ def ingest(
     clock: Callable[[], float] = time.perf_counter,
     embed: EmbedBlobs | None = None,
     record_idle: bool = True,
+    limits: ParseLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Ingest ``paths`` into ``library``; files that fail are reported and change nothing.
 
@@ -165,6 +172,7 @@ def ingest(
     happens at the end, in one transaction. ``prune``: True removes the documents whose files
     are gone, a function the documents it picks. ``record_idle=False``: an ingest that changes
     nothing writes nothing, not even its record in the ingests table (a folder watch's pass).
+    A file past ``limits`` (size, PDF pages, JSON depth, text) fails with the reason.
     Interrupted (Ctrl-C) or failing, it stops its workers at once and writes nothing.
     """
     started = clock()
@@ -176,7 +184,7 @@ def ingest(
         for path in files:
             report.files += 1
             try:
-                docs = parse_file(path)
+                docs = parse_file(path, limits)
             except ParseError as exc:
                 report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
             else:

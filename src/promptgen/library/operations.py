@@ -8,12 +8,13 @@ written once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from promptgen.errors import DocumentNotFound
 from promptgen.library.index import SearchIndex, SyncReport
 from promptgen.library.ingest import EmbedBlobs, IngestReport, Progress, ingest
+from promptgen.library.parsers import DEFAULT_LIMITS, ParseLimits
 from promptgen.library.store import DocumentPage, LibraryStats, LibraryStore, StoredDocument
 
 log = logging.getLogger(__name__)
@@ -31,20 +32,29 @@ class Library:
         *,
         default: str,
         embed: EmbedBlobs | None = None,
+        limits: ParseLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
         self.index = index
         self.default = default  # the Library name used when a call names none
         self._embed = embed
+        self.limits = limits  # what one file may cost to parse (PROMPTGEN_MAX_FILE_BYTES, …)
 
     def documents(
-        self, *, library: str | None = None, limit: int | None = 100, offset: int = 0
+        self,
+        *,
+        library: str | None = None,
+        libraries: Sequence[str] | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
     ) -> DocumentPage:
         """``limit`` documents from ``offset``, oldest first, and the total (paged in SQL).
 
-        ``library``: one named Library's documents, None every Library's; ``limit`` None: all.
+        ``library``: one named Library's documents; ``libraries``: those of several; neither:
+        every Library's. ``limit`` None: all.
         """
-        return self.store.page(library=library, limit=limit, offset=offset)
+        names = [library] if library is not None else libraries
+        return self.store.page(libraries=names, limit=limit, offset=offset)
 
     def document(self, document_id: int) -> StoredDocument:
         """One document, or DocumentNotFound."""
@@ -73,6 +83,7 @@ class Library:
             prune=prune,
             progress=progress,
             embed=self._embed,
+            limits=self.limits,
         )
         self.sync_index()
         return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -182,7 +182,7 @@ class PostgresStore:
         where = {"library": library, "path": path}
         given = [f"{column} = %({column})s" for column, value in where.items() if value is not None]
         sql = (
-            f"SELECT {DOCUMENT_COLUMNS} FROM documents"
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents"  # nosec B608  # constant SQL; values are bound
             f" WHERE {' AND '.join(given) or 'TRUE'} ORDER BY id"
         )
         with self._connection("listing") as conn:
@@ -193,24 +193,29 @@ class PostgresStore:
         """One stored document, or None when there is none with that id."""
         with self._connection("reading") as conn:
             row = conn.execute(
-                f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = %s", (document_id,)
+                f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = %s",  # nosec B608  # constant SQL; values are bound
+                (document_id,),
             ).fetchone()
         return None if row is None else StoredDocument(*row)
 
-    def page(self, *, library: str | None, limit: int | None, offset: int) -> DocumentPage:
-        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database."""
-        where = " WHERE library = %(library)s" if library is not None else ""
-        params = {"library": library, "limit": limit, "offset": offset}  # LIMIT NULL: all
-        # One snapshot: the page and the total describe the same Library.
+    def page(
+        self, *, libraries: Sequence[str] | None, limit: int | None, offset: int
+    ) -> DocumentPage:
+        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database;
+        only those of ``libraries`` (None: every Library)."""
+        where = "" if libraries is None else " WHERE library = ANY(%(libraries)s)"
+        params = {"libraries": list(libraries or ()), "limit": limit, "offset": offset}
+        # One snapshot: the page and the total describe the same Library. LIMIT NULL: all.
         with self._connection("listing") as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             rows = conn.execute(
-                f"SELECT {DOCUMENT_COLUMNS} FROM documents{where}"
+                f"SELECT {DOCUMENT_COLUMNS} FROM documents{where}"  # nosec B608  # constant SQL; values are bound
                 " ORDER BY id LIMIT %(limit)s OFFSET %(offset)s",
                 params,
             ).fetchall()
             (total,) = conn.execute(
-                f"SELECT count(*) FROM documents{where}", params
+                f"SELECT count(*) FROM documents{where}",  # nosec B608  # constant SQL; values are bound
+                params,
             ).fetchone() or (0,)
         return DocumentPage(tuple(StoredDocument(*row) for row in rows), int(total))
 

@@ -20,7 +20,7 @@ SEARCH = f"""
     ) r
     JOIN chunks c ON c.id = r.id JOIN documents d ON d.id = c.document_id
     ORDER BY r.rank DESC, r.id
-"""
+"""  # nosec B608  # constant SQL; values are bound
 INSERT = (
     "INSERT INTO documents (library, key, path, source, title, kind, content_hash, chunk_count,"
     " ingested_at, terms_version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"

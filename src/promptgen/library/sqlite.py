@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,15 +57,43 @@ def rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
-def failure(doing: str, path: Path, exc: sqlite3.Error) -> str:
+def failure(doing: str, path: Path, exc: sqlite3.Error, busy_timeout: float = 5.0) -> str:
     """What went wrong and what to do, for a LibraryUnavailable message."""
-    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+    code = getattr(exc, "sqlite_errorcode", None)
+    # An extended code (SQLITE_IOERR_WRITE, ...) keeps its primary code in the low byte.
+    primary = None if code is None else code & 0xFF
+    if primary == sqlite3.SQLITE_FULL:
         return (
             f"{doing} failed at {path}: the disk is full ({exc}). Nothing was written: the "
             f"Library is as it was. Free space on the disk that holds {path.parent} (or raise "
             "its size limit), then run it again."
         )
+    if primary == sqlite3.SQLITE_BUSY:
+        return (
+            f"{doing} failed at {path}: another process held the Library's write lock for "
+            f"longer than {busy_timeout:g} s ({exc}); nothing was written. Run it again when "
+            "that write has finished (PROMPTGEN_SQLITE_BUSY_TIMEOUT sets how long to wait)."
+        )
+    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN):
+        name = str(getattr(exc, "sqlite_errorname", "SQLITE_IOERR"))
+        if primary == sqlite3.SQLITE_CANTOPEN:
+            what = "cannot be opened"
+        elif primary == sqlite3.SQLITE_READONLY or name.endswith(("WRITE", "FSYNC", "TRUNCATE")):
+            what = "cannot be written"
+        else:
+            what = "cannot be read or written"
+        return (
+            f"{doing} failed at {path}: the Library's files {what} ({exc}, {name}). Check that "
+            f"{path}, its -wal and -shm files and {path.parent} exist, can be written by this "
+            "process and are on a disk mounted read-write, then run it again."
+        )
     return f"{doing} failed at {path}: {exc}"
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file ``path`` names now (device, inode): a file removed or replaced differs."""
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
 
 
 def fts_query(terms: list[str]) -> str:
@@ -75,8 +104,10 @@ def fts_query(terms: list[str]) -> str:
 class SQLiteStore:
     """The Library in one SQLite file (WAL), safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 5.0) -> None:
         self.path = path
+        # Seconds a write waits for another process's write transaction before SQLITE_BUSY.
+        self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
         # PRAGMA data_version ignores this connection's own commits, so count those too.
         self._writes = 0
@@ -86,11 +117,12 @@ class SQLiteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA busy_timeout = 5000")
+            self._conn.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
             self._switch_to_wal()
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             migrate(self._conn)
+            self._file = _identity(path)
         except (sqlite3.Error, OSError) as exc:
             raise LibraryUnavailable(
                 f"cannot open the Library at {path}: {exc}. If the file is damaged, move it aside "
@@ -117,14 +149,34 @@ class SQLiteStore:
             try:
                 yield self._conn
             except sqlite3.Error as exc:
-                raise LibraryUnavailable(failure(f"Library {doing}", self.path, exc)) from exc
+                raise LibraryUnavailable(
+                    failure(f"Library {doing}", self.path, exc, self.busy_timeout)
+                ) from exc
+
+    def _same_file(self, doing: str) -> None:
+        """LibraryUnavailable when the file was removed or replaced since it was opened.
+
+        The open connection would go on reading and writing the old file, which nothing else
+        sees any more: every write from then on would be lost without an error.
+        """
+        try:
+            now: tuple[int, int] | None = _identity(self.path)
+        except OSError:
+            now = None
+        if now != self._file:
+            what = "removed" if now is None else "replaced by another file"
+            raise LibraryUnavailable(
+                f"Library {doing} refused: {self.path} was {what} while PromptGen had it open, "
+                "so a write would be lost. Restart PromptGen to open the file now at that path "
+                "(an empty Library if none is there: ingest again)."
+            )
 
     def documents(
         self, *, library: str | None = None, path: str | None = None
     ) -> list[StoredDocument]:
         """Stored documents, optionally only one Library's or one file's."""
         sql = (
-            f"SELECT {DOCUMENT_COLUMNS} FROM documents"
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents"  # nosec B608  # constant SQL; values are bound
             " WHERE (? IS NULL OR library = ?) AND (? IS NULL OR path = ?)"
         )
         with self._guard("listing") as conn:
@@ -135,23 +187,29 @@ class SQLiteStore:
         """One stored document, or None when there is none with that id."""
         with self._guard("reading") as conn:
             row = conn.execute(
-                f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
+                f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?",  # nosec B608  # constant SQL; values are bound
+                (document_id,),
             ).fetchone()
         return None if row is None else StoredDocument(*row)
 
-    def page(self, *, library: str | None, limit: int | None, offset: int) -> DocumentPage:
-        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database."""
-        where = " WHERE (? IS NULL OR library = ?)"
+    def page(
+        self, *, libraries: Sequence[str] | None, limit: int | None, offset: int
+    ) -> DocumentPage:
+        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database;
+        only those of ``libraries`` (None: every Library)."""
+        names = list(libraries or ())
+        where = "" if libraries is None else f" WHERE library IN ({', '.join('?' * len(names))})"
         with self._guard("listing") as conn:
             # One read transaction: the page and the total describe the same Library.
             conn.execute("BEGIN")
             try:
                 rows = conn.execute(
-                    f"SELECT {DOCUMENT_COLUMNS} FROM documents{where} ORDER BY id LIMIT ? OFFSET ?",
-                    (library, library, -1 if limit is None else limit, offset),
+                    f"SELECT {DOCUMENT_COLUMNS} FROM documents{where} ORDER BY id LIMIT ? OFFSET ?",  # nosec B608  # constant SQL; values are bound
+                    (*names, -1 if limit is None else limit, offset),
                 ).fetchall()
                 total = conn.execute(
-                    f"SELECT count(*) FROM documents{where}", (library, library)
+                    f"SELECT count(*) FROM documents{where}",  # nosec B608  # constant SQL; values are bound
+                    names,
                 ).fetchone()[0]
             finally:
                 if conn.in_transaction:  # SQLite may have ended it (an I/O error)
@@ -231,6 +289,7 @@ class SQLiteStore:
         """Apply every write of ``plan`` in one transaction; on any error nothing changes."""
         now = _now()
         with self._guard("ingest") as conn:
+            self._same_file("ingest")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 generation = self._next_generation(conn)
@@ -263,6 +322,7 @@ class SQLiteStore:
     def delete_document(self, document_id: int) -> bool:
         """Delete one document and its chunks; False when there was none."""
         with self._guard("delete") as conn:
+            self._same_file("delete")
             if not conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone():
                 return False
             conn.execute("BEGIN IMMEDIATE")
@@ -295,7 +355,7 @@ class SQLiteStore:
                 rows = conn.execute(sql, (fts_query(terms), k)).fetchall()
             else:
                 sql = (
-                    "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text,"
+                    "SELECT c.id, c.document_id, d.source, d.title, c.heading, c.text,"  # nosec B608  # constant SQL; values are bound
                     f" -{_BM25}, f.head, f.body, c.vector"
                     " FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
                     " JOIN documents d ON d.id = c.document_id"
@@ -325,9 +385,12 @@ class SQLiteStore:
 
         A connection of its own, so that reading a whole Library never holds up searches.
         """
+        self._same_file("reading the changes")
         try:
-            with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
-                conn.execute("PRAGMA busy_timeout = 5000")
+            # mode=rw: a Library file removed meanwhile is an error, not a new empty file.
+            where = f"{self.path.resolve().as_uri()}?mode=rw"
+            with closing(sqlite3.connect(where, isolation_level=None, uri=True)) as conn:
+                conn.execute(f"PRAGMA busy_timeout = {round(self.busy_timeout * 1000)}")
                 conn.execute("BEGIN")
                 try:
                     meta = dict(conn.execute("SELECT key, value FROM library_meta").fetchall())
@@ -367,7 +430,7 @@ class SQLiteStore:
                     rollback(conn)
         except sqlite3.Error as exc:
             raise LibraryUnavailable(
-                failure("Reading the Library's changes", self.path, exc)
+                failure("Reading the Library's changes", self.path, exc, self.busy_timeout)
             ) from exc
 
     def _totals(self, conn: sqlite3.Connection) -> tuple[int, float]:
@@ -413,6 +476,7 @@ class SQLiteStore:
     def ping(self) -> None:
         """Run a trivial query against the real tables."""
         with self._guard("health check") as conn:
+            self._same_file("health check")
             conn.execute("SELECT count(*) FROM documents").fetchone()
 
     def close(self) -> None:

@@ -210,8 +210,11 @@ class LibraryStore(Protocol):
         """One stored document, or None when there is none with that id."""
         ...
 
-    def page(self, *, library: str | None, limit: int | None, offset: int) -> DocumentPage:
-        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database."""
+    def page(
+        self, *, libraries: Sequence[str] | None, limit: int | None, offset: int
+    ) -> DocumentPage:
+        """``limit`` documents (None: all) from ``offset``, oldest first, paged by the database;
+        only those of ``libraries`` (None: every Library)."""
         ...
 
     def apply(self, plan: IngestPlan) -> None:

@@ -18,7 +18,7 @@ import watchfiles
 
 from promptgen.errors import LibraryUnavailable
 from promptgen.library.ingest import EmbedBlobs, IngestReport, collect_files, ingest
-from promptgen.library.parsers import SUPPORTED_SUFFIXES
+from promptgen.library.parsers import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, ParseLimits
 from promptgen.library.store import LibraryStore, StoredDocument
 
 Signature = tuple[int, int]  # (size in bytes, mtime in nanoseconds)
@@ -51,12 +51,14 @@ class FolderSync:
         library: str = "default",
         embed: EmbedBlobs | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        limits: ParseLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
         self.folder = folder.resolve()
         self.library = library
         self.embed = embed
         self.clock = clock
+        self.limits = limits
         self.seen: dict[Path, Signature] = {}
 
     def run_once(self) -> IngestReport:
@@ -86,6 +88,7 @@ class FolderSync:
             clock=self.clock,
             embed=self.embed,
             record_idle=False,
+            limits=self.limits,
         )
         # Only after the write: a pass that failed is retried in full next time.
         self.seen = {p: sig for p, sig in current.items() if sig is not None}

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from promptgen.errors import InvalidInput, ParseError
-from promptgen.library.parsers import parse_file
+from promptgen.library.parsers import DEFAULT_LIMITS, ParseLimits, parse_file
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 
@@ -21,7 +21,9 @@ def safe_name(filename: str | None) -> str:
 
 
 def stage_uploads(
-    folder: Path, uploads: list[tuple[str | None, bytes]]
+    folder: Path,
+    uploads: list[tuple[str | None, bytes]],
+    limits: ParseLimits = DEFAULT_LIMITS,
 ) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files that parse are moved into ``folder``; ones that do not are reported and leave no trace.
 
@@ -35,7 +37,7 @@ def stage_uploads(
         temp = folder / f".upload-{uuid.uuid4().hex}{Path(name).suffix}"
         temp.write_bytes(data)
         try:
-            parse_file(temp)
+            parse_file(temp, limits)
         except ParseError as exc:
             failed.append((name, str(exc).split(": ", 1)[-1]))
             temp.unlink(missing_ok=True)

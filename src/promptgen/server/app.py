@@ -21,7 +21,7 @@ from promptgen.server.logs import configure_logging, log
 from promptgen.server.metrics import Metrics
 from promptgen.server.observe import PrecomputeObserver
 from promptgen.server.routes import api, ops
-from promptgen.server.security import KeyChecker, RateLimiter
+from promptgen.server.security import Keyring, RateLimiter
 from promptgen.settings import Settings
 
 # Where `make web` builds the page in a source checkout; installed wheels set PROMPTGEN_WEB_DIR.
@@ -86,7 +86,7 @@ def create_app(
     app.state.unavailable = unavailable
     app.state.logger = logger
     app.state.metrics = Metrics()
-    app.state.keys = KeyChecker(settings.keys())
+    app.state.keys = Keyring(settings.plain_keys(), settings.api_keys_file)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     install_error_handlers(app)
     app.include_router(api)

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from promptgen.engine import PromptGen
 from promptgen.errors import PromptGenUnavailable
+from promptgen.server.security import Caller
 
 
 async def get_promptgen(request: Request) -> PromptGen:
@@ -21,11 +22,16 @@ async def get_promptgen(request: Request) -> PromptGen:
     return promptgen
 
 
-async def authorize(request: Request) -> None:
-    """Check the API key (when keys are configured) and the caller's rate limit."""
-    identity = request.app.state.keys.identity(request.headers.get("authorization"))
-    caller = identity or (request.client.host if request.client else "anonymous")
-    request.app.state.rate_limiter.check(caller)
+async def authorize(request: Request) -> Caller:
+    """The caller (their key, its scope and Libraries), after the rate limit took its token.
+
+    Routes check what the caller may do with ``caller.require(scope, library)``.
+    """
+    address = request.client.host if request.client else "anonymous"
+    caller: Caller = request.app.state.keys.identify(request.headers.get("authorization"), address)
+    request.app.state.rate_limiter.check(caller.id)
+    return caller
 
 
 PromptGenDep = Annotated[PromptGen, Depends(get_promptgen)]
+CallerDep = Annotated[Caller, Depends(authorize)]

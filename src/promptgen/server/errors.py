@@ -8,11 +8,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from promptgen.errors import PromptGenError, RateLimited
 from promptgen.server.context import request_id_of
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 _HTTP_CODES = {
+    # A body FastAPI cannot parse at all (bad multipart, JSON that is not UTF-8).
+    400: "malformed_body",
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
@@ -38,6 +42,21 @@ def _respond(
         content={"error": {"code": code, "message": message, "request_id": request_id}},
         headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the path takes. Starlette's 405 names only the first route's, and a GET and
+    a POST on one path are two routes: /api/library/documents allowed POST, not GET."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+            if not isinstance(route, Mount)  # the web page at / matches every method
+        )
+    ]
+    return ", ".join(allowed) or None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -68,7 +87,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return await promptgen_error(request, cause)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         # Starlette's own headers matter: a 405 carries Allow (RFC 9110 §15.5.6).
-        return _respond(request, exc.status_code, code, str(exc.detail), exc.headers)
+        headers = dict(exc.headers or {})
+        allowed = _allowed_methods(request) if exc.status_code == 405 else None
+        if allowed:
+            headers["Allow"] = allowed
+        return _respond(request, exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,9 @@ from promptgen.errors import PromptGenError
 from promptgen.server.schemas import DeepHealthOut
 
 CANARY_DRAFT = "health check: how is the Library searched?"
+# Details that describe the Library's content (its size, emptiness, index generation): with API
+# keys on, /health/deep shows them to an admin key only.
+LIBRARY_DETAILS = frozenset({"library_terms", "context_builder", "search_index"})
 
 
 def deep_health(promptgen: PromptGen | None, unavailable: str | None) -> DeepHealthOut:

@@ -7,8 +7,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from promptgen import __version__
-from promptgen.server.deps import PromptGenDep, authorize
-from promptgen.server.health import deep_health
+from promptgen.errors import PromptGenError
+from promptgen.server.deps import CallerDep, PromptGenDep, authorize
+from promptgen.server.health import LIBRARY_DETAILS, deep_health
 from promptgen.server.schemas import (
     ERROR_RESPONSES,
     ConfigOut,
@@ -24,9 +25,10 @@ ops = APIRouter()
 
 @api.post("/precompute", response_model=PrecomputeResponse, tags=["precompute"])
 async def precompute(
-    body: PrecomputeRequest, request: Request, promptgen: PromptGenDep
+    body: PrecomputeRequest, request: Request, promptgen: PromptGenDep, caller: CallerDep
 ) -> PrecomputeResponse:
     """Intent, grounded context, optimized prompt, tokens and model for a draft."""
+    caller.require("read", body.library or promptgen.settings.library)
     # Off the event loop: the store's generation read and the search are I/O (a network round
     # trip on PostgreSQL), and one slow read must not stall every other request of the worker.
     result = await run_in_threadpool(
@@ -65,10 +67,28 @@ async def health() -> HealthOut:
     responses={503: {"model": DeepHealthOut, "description": "unhealthy"}},
 )
 def health_deep(request: Request) -> JSONResponse:
-    """Readiness: engine built, canary precompute, database query, Library content."""
+    """Readiness: engine built, canary precompute, database query, Library content.
+
+    Open to load balancers; with keys configured, what it says about the Library's content is
+    only for an admin key of the default Library (the checks themselves are for everyone).
+    """
     report = deep_health(request.app.state.promptgen, request.app.state.unavailable)
+    if not _may_see_library_details(request):
+        report.details = {k: v for k, v in report.details.items() if k not in LIBRARY_DETAILS}
     status = 200 if report.status == "healthy" else 503
     return JSONResponse(report.model_dump(), status_code=status)
+
+
+def _may_see_library_details(request: Request) -> bool:
+    keys = request.app.state.keys
+    if not keys.required:
+        return True
+    try:
+        caller = keys.identify(request.headers.get("authorization"), "")
+        caller.require("admin", request.app.state.settings.library)
+    except PromptGenError:
+        return False
+    return True
 
 
 @ops.get("/metrics", tags=["operations"], response_class=Response)

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from promptgen.engine import PrecomputeOptions
+
+# ASCII on purpose: JSON Schema's \w is ASCII, Python's is Unicode, and the schema must say
+# exactly what the server accepts.
+LIBRARY_PATTERN = r"^[A-Za-z0-9_.-]+$"
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema's integer: 38.0 is one (so strict mode must take it), "38" and true are not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# After the bounds: a validator before them would hide them from the JSON Schema (pydantic).
+WholeNumber = BeforeValidator(_whole_number)
 
 
 class PrecomputeOptionsIn(BaseModel):
     """Optional per-request knobs."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a JSON true is not a budget, nor "5" a count; the schema's types are the types.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    max_context: int | None = Field(None, ge=1, le=50, description="Most passages to insert.")
+    max_context: Annotated[int, Field(ge=1, le=50), WholeNumber] | None = Field(
+        None, description="Most passages to insert."
+    )
     budget_usd: float | None = Field(None, gt=0, description="Most USD to spend on the call.")
     model: str | None = Field(None, max_length=100, description="Price this catalogued model.")
 
@@ -22,10 +38,10 @@ class PrecomputeOptionsIn(BaseModel):
 class PrecomputeRequest(BaseModel):
     """The draft being typed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     text: StrictStr = Field(description="The draft, as typed (1..PROMPTGEN_MAX_TEXT_CHARS).")
-    library: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[\w.-]+$")
+    library: str | None = Field(None, min_length=1, max_length=64, pattern=LIBRARY_PATTERN)
     options: PrecomputeOptionsIn | None = None
 
     def engine_options(self) -> PrecomputeOptions:
@@ -115,8 +131,9 @@ class SearchOut(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in {
-        400: "malformed_json, empty_text or invalid_input",
+        400: "malformed_json, malformed_body, empty_text, invalid_text or invalid_input",
         401: "unauthorized: missing or wrong API key",
+        403: "forbidden: the key's scope or Libraries do not cover the request",
         404: "unknown_model, document_not_found or not_found",
         413: "text_too_long or body_too_large",
         422: "invalid_input (wrong types or fields), budget_exceeded",

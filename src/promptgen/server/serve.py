@@ -26,7 +26,7 @@ def is_loopback(host: str) -> bool:
 def serve(*, host: str, port: int, workers: int, insecure: bool) -> None:
     """Run the service until interrupted."""
     settings = Settings()
-    if not is_loopback(host) and not settings.keys() and not insecure:
+    if not is_loopback(host) and not settings.auth_required and not insecure:
         raise ServeRefused(
             f"refusing to serve on {host} without API keys: set PROMPTGEN_API_KEYS "
             "(or PROMPTGEN_API_KEYS_FILE), bind 127.0.0.1, or pass --insecure"

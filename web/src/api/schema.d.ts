@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * List Documents
-         * @description Documents in the Library, oldest first (paged by the database).
+         * @description Documents in the Library (or every Library the key may use), oldest first.
          */
         get: operations["list_documents_api_library_documents_get"];
         put?: never;
@@ -138,6 +138,9 @@ export interface paths {
         /**
          * Health Deep
          * @description Readiness: engine built, canary precompute, database query, Library content.
+         *
+         *     Open to load balancers; with keys configured, what it says about the Library's content is
+         *     only for an admin key of the default Library (the checks themselves are for everyone).
          */
         get: operations["health_deep_health_deep_get"];
         put?: never;
@@ -539,7 +542,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConfigOut"];
                 };
             };
-            /** @description malformed_json, empty_text or invalid_input */
+            /** @description malformed_json, malformed_body, empty_text, invalid_text or invalid_input */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -550,6 +553,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the key's scope or Libraries do not cover the request */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -626,7 +638,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentList"];
                 };
             };
-            /** @description malformed_json, empty_text or invalid_input */
+            /** @description malformed_json, malformed_body, empty_text, invalid_text or invalid_input */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -637,6 +649,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the key's scope or Libraries do not cover the request */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -715,7 +736,7 @@ export interface operations {
                     "application/json": components["schemas"]["IngestOut"];
                 };
             };
-            /** @description malformed_json, empty_text or invalid_input */
+            /** @description malformed_json, malformed_body, empty_text, invalid_text or invalid_input */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -726,6 +747,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the key's scope or Libraries do not cover the request */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -802,7 +832,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description malformed_json, empty_text or invalid_input */
+            /** @description malformed_json, malformed_body, empty_text, invalid_text or invalid_input */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -813,6 +843,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the key's scope or Libraries do not cover the request */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -890,7 +929,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchOut"];
                 };
             };
-            /** @description malformed_json, empty_text or invalid_input */
+            /** @description malformed_json, malformed_body, empty_text, invalid_text or invalid_input */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -901,6 +940,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the key's scope or Libraries do not cover the request */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -977,7 +1025,7 @@ export interface operations {
                     "application/json": components["schemas"]["PrecomputeResponse"];
                 };
             };
-            /** @description malformed_json, empty_text or invalid_input */
+            /** @description malformed_json, malformed_body, empty_text, invalid_text or invalid_input */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -988,6 +1036,15 @@ export interface operations {
             };
             /** @description unauthorized: missing or wrong API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden: the key's scope or Libraries do not cover the request */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
