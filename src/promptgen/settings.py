@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         600, ge=0, description="Requests per minute per key (0: off)."
     )
+    rate_limit_shared: bool = Field(
+        True,
+        description="Count the rate limit in the Library's database, so that it holds across "
+        "workers and replicas (false: each worker process counts on its own).",
+    )
     upload_dir: Path = Field(
         Path(".promptgen/uploads"), description="Where uploaded documents are kept."
     )

@@ -112,7 +112,8 @@ async def test_api_keys(make_client: Callable[..., httpx.AsyncClient]) -> None:
 
 
 async def test_rate_limit_per_key(make_client: Callable[..., httpx.AsyncClient]) -> None:
-    async with make_client(rate_limit_per_minute=2) as c:
+    # The per-process token bucket (the shared window is tests/server/test_ratelimit.py's).
+    async with make_client(rate_limit_per_minute=2, rate_limit_shared=False) as c:
         statuses = [
             (await c.post("/api/precompute", json={"text": "hello"})).status_code for _ in range(3)
         ]

@@ -20,6 +20,7 @@ from promptgen.server.library_routes import library
 from promptgen.server.logs import configure_logging, log
 from promptgen.server.metrics import Metrics
 from promptgen.server.observe import PrecomputeObserver
+from promptgen.server.ratelimit import SharedRateLimiter, shared_windows
 from promptgen.server.routes import api, ops
 from promptgen.server.security import Keyring, RateLimiter
 from promptgen.settings import Settings
@@ -57,6 +58,18 @@ def _build_engine(
     return promptgen, None
 
 
+def rate_limiter(settings: Settings, logger: logging.Logger) -> RateLimiter | SharedRateLimiter:
+    """The shared limiter (every worker and replica counts together) when its table can be
+    opened, else one per process (and a warning)."""
+    if settings.rate_limit_shared and settings.rate_limit_per_minute > 0:
+        try:
+            windows = shared_windows(settings.database_url, settings.sqlite_path)
+            return SharedRateLimiter(settings.rate_limit_per_minute, windows)
+        except Exception as exc:  # the server must start; the limit still holds per process
+            log(logger, logging.WARNING, "Rate limit counted per process:", reason=str(exc))
+    return RateLimiter(settings.rate_limit_per_minute)
+
+
 def create_app(
     promptgen: PromptGen | None = None,
     settings: Settings | None = None,
@@ -87,7 +100,7 @@ def create_app(
     app.state.logger = logger
     app.state.metrics = Metrics()
     app.state.keys = Keyring(settings.plain_keys(), settings.api_keys_file)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.rate_limiter = rate_limiter(settings, logger)
     install_error_handlers(app)
     app.include_router(api)
     app.include_router(library)
