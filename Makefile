@@ -84,12 +84,12 @@ demo: install
 test: install lint typecheck security types-check web-test pytest
 
 lint: install
-	$(BIN)/ruff check src tests scripts bench training
-	$(BIN)/ruff format --check src tests scripts bench training
+	$(BIN)/ruff check src tests scripts bench training evaluation
+	$(BIN)/ruff format --check src tests scripts bench training evaluation
 
 format: install
-	$(BIN)/ruff check --fix src tests scripts bench training
-	$(BIN)/ruff format src tests scripts bench training
+	$(BIN)/ruff check --fix src tests scripts bench training evaluation
+	$(BIN)/ruff format src tests scripts bench training evaluation
 
 typecheck: install
 	$(BIN)/mypy

@@ -25,6 +25,8 @@ RESULT_KEYS = {
     "context",
     "optimized_prompt",
     "suggestions",
+    "warnings",
+    "variables",
     "refusal",
     "tokens",
     "model",

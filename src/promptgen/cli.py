@@ -287,8 +287,8 @@ def eval_command(
         Path | None, typer.Option("--json", help="Write the report as JSON.")
     ] = None,
     only: Annotated[
-        str, typer.Option(help="Tasks: intent,retrieval,refusal,routing,probes.")
-    ] = "intent,retrieval,refusal,routing,probes",
+        str, typer.Option(help="Tasks: intent,retrieval,refusal,routing,probes,followups.")
+    ] = "intent,retrieval,refusal,routing,probes,followups",
     limit: Annotated[
         int | None, typer.Option(min=1, help="At most N items per set (quick runs).")
     ] = None,

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from promptgen import __version__
+from promptgen import __version__, safety, variables
 from promptgen.cache import LRUCache
+from promptgen.conversation import follow_up, quote
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.quote import Quoter
 from promptgen.cost.routing import RouterModel, TierThresholds
@@ -25,7 +26,7 @@ from promptgen.errors import (
 )
 from promptgen.grounding import Grounder, GroundingModel
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.intent.features import featurize
+from promptgen.intent.features import Features, featurize
 from promptgen.library import open_store
 from promptgen.library.index import SearchIndex, default_directory
 from promptgen.library.ingest import IngestReport, Progress
@@ -47,7 +48,16 @@ from promptgen.stages import (
 )
 from promptgen.stages import Grounder as GroundingStage
 from promptgen.stages import Retriever as RetrievalStage
-from promptgen.types import STAGES, Grounding, Hit, PrecomputeResult
+from promptgen.types import (
+    STAGES,
+    Grounding,
+    Hit,
+    Intent,
+    ModelChoice,
+    Optimized,
+    PrecomputeResult,
+    Turn,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +72,32 @@ class PrecomputeOptions:
     max_context: int | None = None
     budget_usd: float | None = None
     model: str | None = None
+    # The conversation so far, oldest first: a follow-up is read in its light (conversation.py).
+    history: tuple[Turn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """How the draft is read: its intent, the text and vector to search with, the turn it follows."""
+
+    intent: Intent
+    searched: str
+    vector: Vector
+    previous: str | None
+
+
+def _blend(conversation: Intent, draft: Intent) -> Intent:
+    """A follow-up's intent: mostly the conversation's, moved by the draft's own words."""
+    scores = {
+        label: CONVERSATION_WEIGHT * p + (1 - CONVERSATION_WEIGHT) * draft.scores.get(label, 0.0)
+        for label, p in conversation.scores.items()
+    }
+    label = max(scores, key=scores.__getitem__)
+    return Intent(label, scores[label], scores)
+
+
+# How much of a follow-up's intent comes from the turn it follows (the rest: its own words).
+CONVERSATION_WEIGHT = 0.75
 
 
 class _Laps:
@@ -128,6 +164,7 @@ class PromptGen:
             max_tokens=settings.max_context_tokens,
             count_tokens=self.count_tokens,
             min_terms=settings.grounding_min_terms,
+            flagged=settings.flagged_context,
         )
         store = store or open_store(settings)
         index = self._open_index(store)  # kept in step by the Library even if not searched
@@ -206,19 +243,53 @@ class PromptGen:
         key = None if fresh else self._answer_key(text, options)
         if key is not None and (known := self._answers.get(key)) is not None:
             elapsed = (self._clock() - started) * 1000
-            timings = {stage: 0.0 for stage in STAGES} | {"total": elapsed}
+            timings = {stage: 0.0 for stage in STAGES} | {"total": elapsed}  # no stage ran
             return replace(known, request_id=request_id, timings_ms=timings, cached=True)
         laps = _Laps(self._clock, started)
         vector = self.embedder.embed_one(text)  # shared by intent, retrieval and the router
         features = featurize(text)  # shared by intent and the router
-        intent = self.classifier.classify(text, vector, features)
+        read = self._read(text, options.history, vector, features)
         laps.lap("intent")
-        grounding, searched = self._ground(text, options, vector, key, laps)
+        grounding, searched = self._ground(read.searched, options, read.vector, key, laps)
+        grounding = safety.masked(grounding)  # a passage's secrets never reach the prompt
         laps.lap("ground")
-        optimized = self.optimizer(text, intent, grounding)
+        optimized = self.optimizer(text, read.intent, grounding)
+        if read.previous is not None and optimized.prompt is not None:
+            header = f"## Follows up on\n{quote(read.previous)}\n\n"
+            optimized = replace(optimized, prompt=header + optimized.prompt)
         laps.lap("optimize")
+        intent = read.intent
+        model = self._cost(text, optimized, grounding, intent, options, vector, features)
+        laps.lap("cost")
+        result = PrecomputeResult(
+            request_id,
+            __version__,
+            intent,
+            grounding,
+            optimized,
+            model,
+            laps.done(),
+            variables=variables.names(text),
+            warnings=safety.scan(text),
+        )
+        if key is not None and searched:  # an outage's refusal is never cached
+            self._answers.put(key, result)
+        return result
+
+    def _cost(
+        self,
+        text: str,
+        optimized: Optimized,
+        grounding: Grounding,
+        intent: Intent,
+        options: PrecomputeOptions,
+        vector: Vector,
+        features: Features,
+    ) -> ModelChoice:
+        """Tokens and price on every model, and the one chosen (the router skipped when the
+        request names the model)."""
         benefit = None if options.model else self.router.strong_benefit(text, vector, features)
-        model = self.quoter.quote(
+        return self.quoter.quote(
             text,
             optimized.prompt or text,
             grounding.context,
@@ -227,13 +298,40 @@ class PromptGen:
             requested=options.model,
             budget_usd=options.budget_usd,
         )
-        laps.lap("cost")
-        result = PrecomputeResult(
-            request_id, __version__, intent, grounding, optimized, model, laps.done()
-        )
-        if key is not None and searched:  # an outage's refusal is never cached
-            self._answers.put(key, result)
-        return result
+
+    def _read(
+        self, text: str, history: tuple[Turn, ...], vector: Vector, features: Features
+    ) -> _Reading:
+        """The draft's intent, and what to search with: a follow-up is read with its turn."""
+        previous = follow_up(text, self._checked_history(history))
+        intent = self.classifier.classify(text, vector, features)
+        if previous is None:
+            return _Reading(intent, text, vector, None)
+        # A follow-up's subject is the turn it follows: its intent, mostly, and its words.
+        searched = f"{previous}\n{text}"
+        blended = _blend(self.classifier.classify(previous), intent)
+        return _Reading(blended, searched, self.embedder.embed_one(searched), previous)
+
+    def _checked_history(self, history: tuple[Turn, ...]) -> tuple[Turn, ...]:
+        """``history`` when every turn is Unicode text within the settings' bounds."""
+        if len(history) > self.settings.max_history_turns:
+            raise InvalidInput(
+                f"history has {len(history)} turns; the limit is "
+                f"{self.settings.max_history_turns} (PROMPTGEN_MAX_HISTORY_TURNS): send the last ones"
+            )
+        if sum(len(t.content) for t in history) > self.settings.max_history_chars:
+            raise TextTooLong(
+                f"history holds over {self.settings.max_history_chars:,} characters "
+                "(PROMPTGEN_MAX_HISTORY_CHARS): send fewer or shorter turns"
+            )
+        for turn in history:
+            try:
+                turn.content.encode("utf-8")
+            except UnicodeEncodeError:
+                raise TextNotUnicode(
+                    "a history turn holds a lone surrogate: send valid Unicode text"
+                ) from None
+        return history
 
     def _ground(
         self,

@@ -10,6 +10,7 @@ from promptgen.library.background import Background
 from promptgen.library.terms import searchable_words
 from promptgen.models import grounding as params
 from promptgen.retrieve import Retrieval
+from promptgen.screening import flags as screen_flags
 from promptgen.types import Grounding, Hit, Refusal
 
 FEATURES = ("coverage", "score", "length", "margin", "similarity")
@@ -119,6 +120,24 @@ def unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
     return None
 
 
+FLAGGED_MODES = ("keep", "rank_down", "leave_out")
+
+
+def screened(hits: list[Hit], mode: str) -> list[Hit]:
+    """``hits`` with their screening flags, handled as PROMPTGEN_FLAGGED_CONTEXT says: ``keep``
+    (retrieval order), ``rank_down`` (flagged ones after all unflagged ones, each group in
+    retrieval order) or ``leave_out`` (flagged ones removed). The one place the mode applies."""
+    if mode not in FLAGGED_MODES:
+        raise ValueError(f"flagged context mode must be one of {FLAGGED_MODES}, not {mode!r}")
+    flagged = [replace(h, flags=screen_flags(h.text)) for h in hits]
+    if mode == "keep":
+        return flagged
+    clean = [h for h in flagged if not h.flags]
+    if mode == "leave_out":
+        return clean
+    return clean + [h for h in flagged if h.flags]
+
+
 def _within_budget(
     scored: list[Hit],
     threshold: float,
@@ -152,8 +171,12 @@ def decide(
     max_tokens: int,
     count_tokens: Callable[[str], int],
     min_terms: int = 1,
+    flagged: str = "rank_down",
 ) -> Grounding:
     """Grounded with the passages above ``threshold`` (within the token budget), or a refusal.
+
+    Passages that screening flags are kept, ranked after the others or left out (``flagged``,
+    see ``screened``); a left-out passage cannot ground the draft.
 
     A draft with fewer than ``min_terms`` distinct searchable words is refused whatever its
     passages score: one word ("hi", "ok", "fix") is covered in full by any passage that holds
@@ -173,15 +196,23 @@ def decide(
             threshold=threshold,
         )
     # Retrieval order is kept: it ranks relevance; the probability decides what may be used.
-    scored = [replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits]
+    every = [replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits]
+    scored = screened(every, flagged)
     best = max(scored, key=lambda h: h.score, default=None)
     if best is None or best.score < threshold:
         confidence = best.score if best else 0.0
         where = f" ({best.source})" if best else ""
+        left_out = len(every) - len(scored)
+        why = (
+            f" ({left_out} passage(s) that carry instructions aimed at a model or hidden text "
+            "were left out)"
+            if left_out
+            else ""
+        )
         return _refuse(
             "no_grounding",
             f"no Library passage grounds this draft: best score {confidence:.2f}{where} is below "
-            f"the grounding threshold {threshold:.2f}",
+            f"the grounding threshold {threshold:.2f}{why}",
             confidence=confidence,
             threshold=threshold,
         )
@@ -205,13 +236,19 @@ class Grounder:
         max_tokens: int,
         count_tokens: Callable[[str], int],
         min_terms: int = 1,
+        flagged: str = "rank_down",
     ) -> None:
+        if flagged not in FLAGGED_MODES:
+            raise ValueError(
+                f"flagged context mode must be one of {FLAGGED_MODES}, not {flagged!r}"
+            )
         self.model = model
         self.threshold = threshold
         self.max_passages = max_passages
         self.max_tokens = max_tokens
         self.count_tokens = count_tokens
         self.min_terms = min_terms
+        self.flagged = flagged
 
     def ground(self, retrieval: Retrieval, *, max_context: int | None = None) -> Grounding:
         """Grounded with the passages above the threshold, or a refusal (see ``decide``)."""
@@ -223,6 +260,7 @@ class Grounder:
             max_tokens=self.max_tokens,
             count_tokens=self.count_tokens,
             min_terms=self.min_terms,
+            flagged=self.flagged,
         )
 
     def unavailable(self, message: str) -> Grounding:
@@ -235,5 +273,7 @@ class Grounder:
         )
 
     def scored(self, retrieval: Retrieval) -> list[Hit]:
-        """The retrieved passages in retrieval order, each with its calibrated score."""
-        return [replace(h, score=self.model.probability(h, retrieval)) for h in retrieval.hits]
+        """The retrieved passages in retrieval order, each with its calibrated score and its
+        screening flags."""
+        scored = [replace(h, score=self.model.probability(h, retrieval)) for h in retrieval.hits]
+        return screened(scored, "keep")

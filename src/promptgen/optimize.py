@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from promptgen import variables
 from promptgen.types import Grounding, Hit, Intent, Optimized
 
 TASK_VERB = {
@@ -202,6 +203,10 @@ def optimize(text: str, intent: Intent, grounding: Grounding) -> Optimized:
     label = intent.label
     blocks = "\n\n".join(_passage(n, hit) for n, hit in enumerate(grounding.context, 1))
     requirements = [*REQUIREMENTS.get(label, []), "Cite the passages you use as [1], [2], …."]
+    if slots := variables.names(text):  # the draft is a template: its slots stay slots
+        requirements.append(
+            f"Keep the template variables {', '.join(slots)} exactly as written; do not fill them in."
+        )
     prompt = "\n\n".join(
         [
             f"## {TASK_VERB.get(label, 'Request')}\n{text.strip()}",

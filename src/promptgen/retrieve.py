@@ -26,6 +26,7 @@ from promptgen.library.content import content_terms
 from promptgen.library.store import Candidate, LibraryStore, Searchable
 from promptgen.library.terms import query_terms
 from promptgen.types import Hit
+from promptgen.variables import mask
 
 if TYPE_CHECKING:
     from promptgen.library.index import SearchIndex
@@ -276,7 +277,7 @@ def retrieve(
 
     ``term_counts``: how a chunk's stored terms become counts (a ``TermCounts`` cache, or none).
     """
-    terms = query_terms(text, limit=64)
+    terms = query_terms(mask(text), limit=64)  # template variables are never Library terms
     corpus = store.corpus_stats(terms)
     if not terms or corpus.chunks == 0:
         return Retrieval((), tuple(terms), corpus.chunks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,12 @@ class Settings(BaseSettings):
     )
     library: str = Field("default", min_length=1, max_length=64, description="Default Library.")
     max_text_chars: int = Field(20_000, ge=1, le=1_000_000, description="Longest draft accepted.")
+    max_history_turns: int = Field(
+        20, ge=0, le=1000, description="Most earlier turns a request may send as history."
+    )
+    max_history_chars: int = Field(
+        60_000, ge=0, description="Most characters of history (all turns together)."
+    )
     # None: the shipped one, read by the engine with the grounding model (not here, so that a
     # damaged model file leaves Settings valid and the server degrades instead of failing).
     grounding_threshold: float | None = Field(
@@ -49,6 +56,11 @@ class Settings(BaseSettings):
     )
     context_k: int = Field(5, ge=1, le=50, description="Most passages inserted as context.")
     max_context_tokens: int = Field(1200, ge=50, le=100_000, description="Context token budget.")
+    flagged_context: Literal["keep", "rank_down", "leave_out"] = Field(
+        "rank_down",
+        description="Passages screening flags (instructions to a model, hidden text): keep them "
+        "in retrieval order, rank them after the unflagged ones, or leave them out.",
+    )
     catalog_path: Path | None = Field(
         None, description="Model catalog TOML overriding the shipped one."
     )

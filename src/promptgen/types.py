@@ -16,6 +16,14 @@ INTENT_LABELS: tuple[str, ...] = get_args(IntentLabel)
 
 
 @dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier message of the conversation the draft belongs to."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
 class Intent:
     """The classifier's answer: the top label, its probability and every label's probability."""
 
@@ -38,6 +46,8 @@ class Hit:
     coverage: float = 0.0
     score: float = 0.0
     similarity: float = 0.0
+    # Screening flags (promptgen.screening): set when the hit is judged for the context.
+    flags: tuple[str, ...] = ()
 
 
 # Every Refusal.code PromptGen gives (docs/grounding.md explains each); the metrics label by them.
@@ -110,6 +120,20 @@ class ModelChoice:
     strong_benefit: float | None = None
 
 
+WarningCategory = Literal["secret", "personal"]
+
+
+@dataclass(frozen=True, slots=True)
+class DraftWarning:
+    """A secret or a piece of personal data found in the draft: its kind and character span."""
+
+    kind: str
+    start: int
+    end: int
+    category: WarningCategory
+    preview: str = ""  # a few leading characters and the length, never the whole value
+
+
 @dataclass(frozen=True, slots=True)
 class PrecomputeResult:
     """Everything PromptGen answers for one draft; ``response()`` is the public JSON contract."""
@@ -122,6 +146,10 @@ class PrecomputeResult:
     model: ModelChoice
     timings_ms: dict[str, float] = field(default_factory=dict)
     cached: bool = False  # answered from the answer cache (no stage ran)
+    # The draft's template variables ({{name}}, {name}, $NAME, <name>) as typed, distinct, in
+    # order of first appearance (variables.py); the optimized prompt keeps each verbatim.
+    variables: tuple[str, ...] = ()
+    warnings: tuple[DraftWarning, ...] = ()  # secrets and personal data in the draft (safety.py)
 
     @property
     def grounded(self) -> bool:

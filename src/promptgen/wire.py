@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from promptgen.types import STAGES, Hit, IntentLabel, PrecomputeResult, RefusalCode
+from promptgen.types import (
+    STAGES,
+    Hit,
+    IntentLabel,
+    PrecomputeResult,
+    RefusalCode,
+    WarningCategory,
+)
 
 
 class IntentOut(BaseModel):
@@ -26,6 +33,11 @@ class ContextOut(BaseModel):
     text: str
     score: float = Field(
         ge=0.0, le=1.0, description="Calibrated probability that the passage grounds the draft."
+    )
+    flags: list[str] = Field(
+        default_factory=list,
+        description="Screening flags: instruction_to_model (text aimed at a model), hidden_text "
+        "(zero-width characters, bidi overrides, HTML comments). Empty when clean.",
     )
 
 
@@ -76,6 +88,14 @@ class TimingsOut(BaseModel):
     total: float
 
 
+class WarningOut(BaseModel):
+    kind: str = Field(description="What was found: aws-access-key, jwt, email, iban, ...")
+    category: WarningCategory = Field(description="A secret, or personal data.")
+    start: int = Field(ge=0, description="Its first character in the draft (0-based).")
+    end: int = Field(ge=0, description="One past its last character.")
+    preview: str = Field(description="A few leading characters and its length, never the whole.")
+
+
 class PrecomputeResponse(BaseModel):
     """Everything PromptGen answers for one draft (docs/api.md)."""
 
@@ -87,6 +107,14 @@ class PrecomputeResponse(BaseModel):
     context: list[ContextOut]
     optimized_prompt: str | None = Field(description="Null when the Refusal Contract refuses.")
     suggestions: list[str]
+    variables: list[str] = Field(
+        description="The draft's template variables ({{name}}, {name}, $NAME, ${NAME}, "
+        "<placeholder>) as typed, each once, in order of first appearance. The optimized prompt "
+        "keeps every one verbatim, and none is searched as a Library term."
+    )
+    warnings: list[WarningOut] = Field(
+        description="Secrets and personal data found in the draft, in text order (docs/api.md)."
+    )
     refusal: RefusalOut | None
     tokens: TokensOut
     model: ModelOut
@@ -101,6 +129,7 @@ def _context(hit: Hit) -> ContextOut:
         title=hit.heading or hit.title,
         text=hit.text,
         score=round(hit.score, 4),
+        flags=list(hit.flags),
     )
 
 
@@ -121,6 +150,13 @@ def response(result: PrecomputeResult) -> PrecomputeResponse:
         context=[_context(hit) for hit in result.grounding.context],
         optimized_prompt=result.optimized.prompt,
         suggestions=list(result.optimized.suggestions),
+        variables=list(result.variables),
+        warnings=[
+            WarningOut(
+                kind=w.kind, category=w.category, start=w.start, end=w.end, preview=w.preview
+            )
+            for w in result.warnings
+        ],
         refusal=None if refusal is None else RefusalOut(code=refusal.code, reason=refusal.reason),
         tokens=TokensOut(
             prompt=tokens.prompt,

@@ -11,7 +11,7 @@ from promptgen.cost.tokenizer import Tokenizer
 from promptgen.embed.embedder import Embedder
 from promptgen.engine import PromptGen
 from promptgen.errors import UnreadableSet
-from promptgen.evaluation import probes, tasks
+from promptgen.evaluation import followups, probes, secrets, tasks
 from promptgen.evaluation.datasets import (
     collections,
     intent_files,
@@ -23,7 +23,7 @@ from promptgen.evaluation.relabelled import relabelled_sets
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.settings import Settings
 
-TASKS = ("intent", "retrieval", "refusal", "routing", "probes")
+TASKS = ("intent", "retrieval", "refusal", "routing", "probes", "followups", "secrets")
 
 
 def run(
@@ -96,5 +96,12 @@ def run(
             p.name: probes.evaluate_probe(make_engine, p, limit=limit)
             for p in probes.load_probes(suite)
         }
+    if "followups" in only and suite is not None:
+        report["followups"] = {
+            entry["name"]: followups.evaluate(make_engine, entry, limit=limit)
+            for entry in followups.load(suite)
+        }
+    if "secrets" in only and suite is not None:
+        report["secrets"] = secrets.evaluate(suite, limit=limit)
     report["speed"] = speed.summary()
     return report

@@ -72,7 +72,7 @@ def _section(heading: str) -> str:
     return heading.rsplit("›", 1)[-1].strip().lower()
 
 
-def _answers(hit: Hit, record: dict[str, Any]) -> bool:
+def answers(hit: Hit, record: dict[str, Any]) -> bool:
     """Whether ``hit`` is the section the record names (same file name, same last heading)."""
     doc = Path(str(record.get("doc", ""))).name
     section = str(record.get("section", "")).lstrip("#").strip().lower()
@@ -121,7 +121,7 @@ def evaluate_probe(
             records, results = run(probe.answerable)
             row = _grounded_share(results)
             found = [
-                any(_answers(h, rec) for h in r.grounding.context)
+                any(answers(h, rec) for h in r.grounding.context)
                 for rec, r in zip(records, results, strict=True)
             ]
             row["answer_in_context"] = sum(found)

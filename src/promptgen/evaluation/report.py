@@ -103,6 +103,49 @@ def _probes(rows: Rows) -> Table:
     return table
 
 
+def _followups(rows: Rows) -> Table:
+    table = Table(
+        *("set", "n", "history", "intent accuracy", "grounded (about the Library)"),
+        "answer in context",
+        title="Follow-up drafts, without history (baseline) and with it",
+    )
+    for name, row in rows.items():
+        table.add_row(
+            name, str(row["drafts"]), "first turns", f"{row['first_turn_intent_accuracy']:.1%}"
+        )
+        for mode in ("without_history", "with_history"):
+            r = row[mode]
+            table.add_row(
+                name,
+                str(row["drafts"]),
+                "with" if mode == "with_history" else "without",
+                f"{r['intent_accuracy']:.1%}",
+                f"{r['grounded_share']:.1%} of {r['about_library']}",
+                f"{r['answer_in_context_share']:.1%}",
+            )
+    return table
+
+
+def _secrets(rows: Rows) -> Table:
+    row: dict[str, Any] = rows
+    table = Table(
+        *("category", "P", "R", "F1", "tp/fp/fn"),
+        *("regex-only P", "regex-only R", "regex-only F1"),
+        title=f"safe to send: secrets and personal data ({row['drafts']} drafts, "
+        f"{row['with_findings']} with findings)",
+    )
+    for category, ours in row["ours"].items():
+        base = row["baseline"][category]
+        counts = f"{ours['tp']}/{ours['fp']}/{ours['fn']}"
+        table.add_row(
+            category,
+            *(_f(ours[k]) for k in ("precision", "recall", "f1")),
+            counts,
+            *(_f(base[k]) for k in ("precision", "recall", "f1")),
+        )
+    return table
+
+
 def _routing(rows: Rows) -> Table:
     table = Table(
         *("set", "n", "CPT50", "CPT80", "CPT95", "APGR", "random APGR"),
@@ -139,6 +182,8 @@ _TASK_TABLES: dict[str, Callable[[Rows], Table]] = {
     "routing": _routing,
     "intent_own": _intent_own,
     "probes": _probes,
+    "secrets": _secrets,
+    "followups": _followups,
 }
 
 

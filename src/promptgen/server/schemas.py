@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from promptgen.engine import PrecomputeOptions
+from promptgen.types import Turn
 
 # ASCII on purpose: JSON Schema's \w is ASCII, Python's is Unicode, and the schema must say
 # exactly what the server accepts.
@@ -35,6 +36,15 @@ class PrecomputeOptionsIn(BaseModel):
     model: str | None = Field(None, max_length=100, description="Price this catalogued model.")
 
 
+class TurnIn(BaseModel):
+    """One earlier message of the conversation."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    role: Literal["user", "assistant"]
+    content: StrictStr = Field(min_length=1, max_length=20_000)
+
+
 class PrecomputeRequest(BaseModel):
     """The draft being typed."""
 
@@ -43,11 +53,19 @@ class PrecomputeRequest(BaseModel):
     text: StrictStr = Field(description="The draft, as typed (1..PROMPTGEN_MAX_TEXT_CHARS).")
     library: str | None = Field(None, min_length=1, max_length=64, pattern=LIBRARY_PATTERN)
     options: PrecomputeOptionsIn | None = None
+    history: list[TurnIn] | None = Field(
+        None,
+        max_length=1000,
+        description="The conversation so far, oldest first (bounded by "
+        "PROMPTGEN_MAX_HISTORY_TURNS and _CHARS): a follow-up such as 'and for PostgreSQL?' is "
+        "classified, grounded and optimized with the turn it follows.",
+    )
 
     def engine_options(self) -> PrecomputeOptions:
         """The engine's options: the fields have the same names (a test keeps them so)."""
         given = self.options.model_dump() if self.options else {}
-        return PrecomputeOptions(library=self.library, **given)
+        history = tuple(Turn(t.role, t.content) for t in self.history or ())
+        return PrecomputeOptions(library=self.library, history=history, **given)
 
 
 class ErrorDetail(BaseModel):

@@ -221,6 +221,11 @@ export interface components {
         /** ContextOut */
         ContextOut: {
             /**
+             * Flags
+             * @description Screening flags: instruction_to_model (text aimed at a model), hidden_text (zero-width characters, bidi overrides, HTML comments). Empty when clean.
+             */
+            flags?: string[];
+            /**
              * Id
              * @description The passage (chunk) id.
              */
@@ -411,6 +416,11 @@ export interface components {
          * @description The draft being typed.
          */
         PrecomputeRequest: {
+            /**
+             * History
+             * @description The conversation so far, oldest first (bounded by PROMPTGEN_MAX_HISTORY_TURNS and _CHARS): a follow-up such as 'and for PostgreSQL?' is classified, grounded and optimized with the turn it follows.
+             */
+            history?: components["schemas"]["TurnIn"][] | null;
             /** Library */
             library?: string | null;
             options?: components["schemas"]["PrecomputeOptionsIn"] | null;
@@ -453,8 +463,18 @@ export interface components {
             suggestions: string[];
             timings_ms: components["schemas"]["TimingsOut"];
             tokens: components["schemas"]["TokensOut"];
+            /**
+             * Variables
+             * @description The draft's template variables ({{name}}, {name}, $NAME, ${NAME}, <placeholder>) as typed, each once, in order of first appearance. The optimized prompt keeps every one verbatim, and none is searched as a Library term.
+             */
+            variables: string[];
             /** Version */
             version: string;
+            /**
+             * Warnings
+             * @description Secrets and personal data found in the draft, in text order (docs/api.md).
+             */
+            warnings: components["schemas"]["WarningOut"][];
         };
         /** RefusalOut */
         RefusalOut: {
@@ -514,6 +534,48 @@ export interface components {
             prompt: number;
             /** Tokenizer */
             tokenizer: string;
+        };
+        /**
+         * TurnIn
+         * @description One earlier message of the conversation.
+         */
+        TurnIn: {
+            /** Content */
+            content: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+        };
+        /** WarningOut */
+        WarningOut: {
+            /**
+             * Category
+             * @description A secret, or personal data.
+             * @enum {string}
+             */
+            category: "secret" | "personal";
+            /**
+             * End
+             * @description One past its last character.
+             */
+            end: number;
+            /**
+             * Kind
+             * @description What was found: aws-access-key, jwt, email, iban, ...
+             */
+            kind: string;
+            /**
+             * Preview
+             * @description A few leading characters and its length, never the whole.
+             */
+            preview: string;
+            /**
+             * Start
+             * @description Its first character in the draft (0-based).
+             */
+            start: number;
         };
     };
     responses: never;

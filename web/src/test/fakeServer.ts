@@ -57,6 +57,8 @@ export function makeResult(text: string, overrides: Partial<PrecomputeResult> = 
     ],
     optimized_prompt: `Task (general): ${text}\n\n<passage id="1">…</passage>`,
     suggestions: ["Say what form of answer you expect."],
+    variables: [],
+    warnings: [],
     refusal: null,
     tokens: { prompt: 412, context: 268, estimated_output: 350, tokenizer: "o200k_base", exact: true },
     model: {

@@ -1,0 +1,199 @@
+"""Safe to send: find secrets and personal data in text, by kind and character span.
+
+Secrets are found with rules vendored from gitleaks (``safety_rules.toml``, MIT, provenance in
+its header): each rule's regex, then its allowlists, stopwords and entropy floor, then our own
+filter for documented sample keys and placeholders (``AKIAIOSFODNN7EXAMPLE``, ``YOUR_API_KEY``,
+``xxxx…``, ``<token>``). Personal data: e-mail addresses, phone numbers (international ``+``
+form or the North-American forms), card numbers that pass the Luhn check, IBANs that pass the
+mod-97 check. A finding never carries the value itself; ``preview`` shows a few characters of
+it and ``mask`` replaces each secret by ``[redacted <kind>]``. Nothing here logs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+from promptgen.types import DraftWarning, Grounding
+
+Finding = DraftWarning
+RULES_FILE = "safety_rules.toml"
+
+# Documented sample values and placeholders: never a live secret.
+_PLACEHOLDER = re.compile(
+    r"(?i)example|placeholder|your[_-]?|changeme|change[_-]me|dummy|redacted|sample|"
+    r"^(?:pass(?:word)?|passwd|pwd|secret|token|user)$|<[^>]*>|\$\{[^}]*\}|\{\{|x{4,}|\*{3,}|\.{3}|…|^(.)\1+$|1234567|abcdefg"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One secret rule: a regex whose group ``group`` is the secret, and its filters."""
+
+    id: str
+    kind: str
+    regex: re.Pattern[str]
+    group: int
+    entropy: float
+    allow_secret: tuple[re.Pattern[str], ...]
+    allow_match: tuple[re.Pattern[str], ...]
+    stopwords: tuple[str, ...]
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    """The vendored secret rules (parsed once)."""
+    text = (resources.files("promptgen") / RULES_FILE).read_text(encoding="utf-8")
+    out = []
+    for raw in tomllib.loads(text)["rules"]:
+        regex = re.compile(raw["regex"])
+        group = int(raw.get("secretGroup", 1 if regex.groups else 0))
+        out.append(
+            Rule(
+                id=raw["id"],
+                kind=raw["kind"],
+                regex=regex,
+                group=group,
+                entropy=float(raw.get("entropy", 0.0)),
+                allow_secret=tuple(re.compile(x) for x in raw.get("allow_secret", [])),
+                allow_match=tuple(re.compile(x) for x in raw.get("allow_match", [])),
+                stopwords=tuple(raw.get("stopwords", [])),
+            )
+        )
+    return tuple(out)
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy of ``value``'s characters, in bits."""
+    if not value:
+        return 0.0
+    counts, n = Counter(value), len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    """True for documented sample keys and placeholders (YOUR_API_KEY, xxxx, <token>, ...)."""
+    return _PLACEHOLDER.search(value) is not None
+
+
+# Prose ends a key with a full stop or comma, which gitleaks' rules (written for code) do not
+# accept after a key; they become spaces (same length, so every span stays put).
+_PROSE_END = re.compile(r"[.,!?)](?=\s|$)")
+
+
+def _secrets(text: str, *, filters: bool) -> Iterable[Finding]:
+    text = _PROSE_END.sub(" ", text)
+    for rule in rules():
+        for match in rule.regex.finditer(text):
+            value = match.group(rule.group)
+            if not value:
+                continue
+            if filters and (
+                entropy(value) < rule.entropy
+                or any(a.search(value) for a in rule.allow_secret)
+                or any(a.search(match.group(0)) for a in rule.allow_match)
+                or any(w in value.lower() for w in rule.stopwords)
+                or (rule.kind != "private-key" and is_placeholder(value))
+            ):
+                continue
+            yield Finding(rule.kind, match.start(rule.group), match.end(rule.group), "secret")
+
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+:/-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+)
+_EXAMPLE_DOMAIN = re.compile(
+    r"(?i)@(?:[\w-]+\.)*(?:example\.(?:com|org|net)|test|invalid|localhost)$"
+)
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){2,4}"
+    r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w-])"
+)
+_CARD = re.compile(r"(?<![\w-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w-])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+
+
+def luhn(digits: str) -> bool:
+    """True when ``digits`` passes the Luhn check."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_ok(value: str) -> bool:
+    """True when ``value`` (spaces allowed) passes the IBAN mod-97 check."""
+    compact = value.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def _personal(text: str, *, filters: bool) -> Iterable[Finding]:
+    for m in _EMAIL.finditer(text):
+        if not filters or not _EXAMPLE_DOMAIN.search(m.group()):
+            yield Finding("email", m.start(), m.end(), "personal")
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 8 <= len(digits) <= 15 and (not filters or len(set(digits)) > 2):
+            yield Finding("phone", m.start(), m.end(), "personal")
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 13 <= len(digits) <= 19 and (not filters or (luhn(digits) and len(set(digits)) > 2)):
+            yield Finding("card-number", m.start(), m.end(), "personal")
+    for m in _IBAN.finditer(text):
+        if not filters or iban_ok(m.group()):
+            yield Finding("iban", m.start(), m.end(), "personal")
+
+
+def _resolve(found: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Non-overlapping findings in text order: secrets first, then the longest."""
+    ranked = sorted(found, key=lambda f: (f.category != "secret", f.start - f.end, f.start))
+    kept: list[Finding] = []
+    for f in ranked:
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    return tuple(sorted(kept, key=lambda f: f.start))
+
+
+def scan(text: str, *, filters: bool = True) -> tuple[Finding, ...]:
+    """Every secret and piece of personal data in ``text``, in text order, never overlapping.
+
+    ``filters=False`` is the evaluation's baseline: the bare regexes, without the allowlists,
+    entropy floors, placeholder filter and the Luhn and mod-97 checks.
+    """
+    found = _resolve([*_secrets(text, filters=filters), *_personal(text, filters=filters)])
+    return tuple(replace(f, preview=preview(text, f)) for f in found)
+
+
+def preview(text: str, finding: Finding) -> str:
+    """A few leading characters of the finding's value and its length, never the whole value."""
+    value = text[finding.start : finding.end]
+    shown = min(4, len(value) // 4)
+    return f"{value[:shown]}… ({len(value)} chars)"
+
+
+def mask(text: str, findings: Iterable[Finding] | None = None) -> str:
+    """``text`` with every secret replaced by ``[redacted <kind>]``."""
+    secrets = [f for f in (scan(text) if findings is None else findings) if f.category == "secret"]
+    for f in sorted(secrets, key=lambda f: f.start, reverse=True):
+        text = f"{text[: f.start]}[redacted {f.kind}]{text[f.end :]}"
+    return text
+
+
+def masked(grounding: Grounding) -> Grounding:
+    """``grounding`` with every secret in its passages masked (the same object when none)."""
+    hits = tuple(replace(h, text=mask(h.text)) for h in grounding.context)
+    if all(a.text == b.text for a, b in zip(hits, grounding.context, strict=True)):
+        return grounding
+    return replace(grounding, context=hits)
