@@ -2,9 +2,9 @@
  * The only place the page talks to the server. Same-origin relative URLs: the Python server
  * serves this page and the API together (the Vite dev server proxies /api to it).
  */
-import type { Config, ErrorBody, PrecomputeResult } from "./types";
+import type { Config, ErrorBody, PrecomputeResult, Turn } from "./types";
 
-export type { Config, PrecomputeResult } from "./types";
+export type { Config, PrecomputeResult, Turn } from "./types";
 
 /** localStorage key of the optional API key (a runtime setting; never built into the bundle). */
 export const API_KEY_STORAGE = "promptgen.apiKey";
@@ -99,12 +99,140 @@ export function getConfig(signal?: AbortSignal): Promise<Config> {
   return request<Config>("/api/config", { method: "GET", headers: headers(false), signal });
 }
 
-/** POST /api/precompute: intent, grounding, optimized prompt, tokens, cost and model for a draft. */
-export function precompute(text: string, signal?: AbortSignal): Promise<PrecomputeResult> {
+/**
+ * POST /api/precompute: intent, grounding, optimized prompt, tokens, cost and model for a draft.
+ * `history` (the conversation so far, oldest first) is only sent when it has turns.
+ */
+export function precompute(
+  text: string,
+  signal?: AbortSignal,
+  history?: readonly Turn[],
+): Promise<PrecomputeResult> {
   return request<PrecomputeResult>("/api/precompute", {
     method: "POST",
     headers: headers(true),
-    body: JSON.stringify({ text }),
+    body: JSON.stringify(history && history.length > 0 ? { text, history } : { text }),
     signal,
+  });
+}
+
+// ---- The Library (/api/library/*) ----
+
+export type {
+  DocumentList,
+  IngestResult,
+  LibraryDocument,
+  SearchHit,
+  SearchResult,
+} from "./types";
+import type { DocumentList, IngestResult, SearchResult } from "./types";
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+/** GET /api/library/documents: one page of documents and the total. */
+export function listDocuments(
+  options: { library?: string | null; limit?: number; offset?: number } = {},
+  signal?: AbortSignal,
+): Promise<DocumentList> {
+  const { library, limit, offset } = options;
+  return request<DocumentList>(`/api/library/documents${query({ library, limit, offset })}`, {
+    method: "GET",
+    headers: headers(false),
+    signal,
+  });
+}
+
+/** DELETE /api/library/documents/{id}. */
+export function deleteDocument(id: number, signal?: AbortSignal): Promise<{ deleted: number }> {
+  return request<{ deleted: number }>(`/api/library/documents/${encodeURIComponent(id)}`, {
+    method: "DELETE",
+    headers: headers(false),
+    signal,
+  });
+}
+
+/** GET /api/library/search: ranked passages for a query. */
+export function searchLibrary(
+  q: string,
+  options: { k?: number; library?: string | null } = {},
+  signal?: AbortSignal,
+): Promise<SearchResult> {
+  return request<SearchResult>(
+    `/api/library/search${query({ q, k: options.k, library: options.library })}`,
+    { method: "GET", headers: headers(false), signal },
+  );
+}
+
+/** Bytes sent so far of an upload (total 0 when the browser cannot tell). */
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+/**
+ * POST /api/library/documents (multipart `files`). XMLHttpRequest, not fetch: only it reports
+ * upload progress. Same headers (the API key) and the same ApiError on failure as `request`.
+ */
+export function uploadDocuments(
+  files: readonly File[],
+  options: {
+    library?: string | null;
+    onProgress?: (progress: UploadProgress) => void;
+    signal?: AbortSignal;
+  } = {},
+): Promise<IngestResult> {
+  const form = new FormData();
+  for (const file of files) form.append("files", file, file.name);
+  return new Promise<IngestResult>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/library/documents${query({ library: options.library })}`);
+    for (const [name, value] of Object.entries(headers(false))) xhr.setRequestHeader(name, value);
+    xhr.upload?.addEventListener("progress", (event: ProgressEvent) => {
+      options.onProgress?.({
+        loaded: event.loaded,
+        total: event.lengthComputable ? event.total : 0,
+      });
+    });
+    xhr.addEventListener("load", () => {
+      let body: unknown = null;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        if (body && typeof body === "object") resolve(body as IngestResult);
+        else reject(new ApiError(xhr.status, "invalid_response", "The server answered with invalid JSON."));
+        return;
+      }
+      const detail = (body as Partial<ErrorBody> | null)?.error;
+      reject(
+        new ApiError(
+          xhr.status,
+          typeof detail?.code === "string" ? detail.code : `http_${xhr.status}`,
+          typeof detail?.message === "string" ? detail.message : xhr.statusText || "Request failed",
+          typeof detail?.request_id === "string" ? detail.request_id : null,
+        ),
+      );
+    });
+    xhr.addEventListener("error", () =>
+      reject(new ApiError(0, "network_error", "The upload could not reach the server.")),
+    );
+    xhr.addEventListener("abort", () => reject(new DOMException("Upload aborted", "AbortError")));
+    if (options.signal) {
+      if (options.signal.aborted) {
+        reject(new DOMException("Upload aborted", "AbortError"));
+        return;
+      }
+      options.signal.addEventListener("abort", () => xhr.abort(), { once: true });
+    }
+    xhr.send(form);
   });
 }

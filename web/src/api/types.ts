@@ -19,6 +19,8 @@ export type Config = Schemas["ConfigOut"];
 export type PrecomputeResult = Schemas["PrecomputeResponse"];
 export type PrecomputeRequest = Schemas["PrecomputeRequest"];
 export type PrecomputeOptions = Schemas["PrecomputeOptionsIn"];
+/** One turn of the conversation so far, sent as `history` (oldest first). */
+export type Turn = Schemas["TurnIn"];
 export type Intent = Schemas["IntentOut"];
 export type ContextItem = Schemas["ContextOut"];
 export type Refusal = Schemas["RefusalOut"];
@@ -34,3 +36,10 @@ export type ErrorBody = Schemas["ErrorBody"];
 export type ErrorDetail = Schemas["ErrorDetail"];
 
 // Client-only types (never sent by the server) go below, written by hand.
+
+/** The Library endpoints (/api/library/*). */
+export type LibraryDocument = Schemas["DocumentOut"];
+export type DocumentList = Schemas["DocumentList"];
+export type IngestResult = Schemas["IngestOut"];
+export type SearchHit = Schemas["HitOut"];
+export type SearchResult = Schemas["SearchOut"];

@@ -3,13 +3,17 @@
  * send button and never gets in the way: sending behaves the same whatever it shows.
  */
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import type { Turn } from "../api/types";
 import { useTypingIntelligence } from "../hooks/useTypingIntelligence";
 import { PreSendIndicator } from "./PreSendIndicator";
+import { PromptDiff } from "./PromptDiff";
 
 export interface ChatInputProps {
   onSend: (text: string) => void;
   /** Passed to useTypingIntelligence: change it to reload /api/config (e.g. new API key). */
   reloadKey?: unknown;
+  /** The conversation so far (oldest first): its last turns go with each precompute. */
+  history?: readonly Turn[];
 }
 
 /** The draft before "Use optimized prompt", and the optimized text that replaced it. */
@@ -18,12 +22,12 @@ interface Swap {
   applied: string;
 }
 
-export function ChatInput({ onSend, reloadKey }: ChatInputProps) {
+export function ChatInput({ onSend, reloadKey, history }: ChatInputProps) {
   const [draft, setDraft] = useState("");
   const [swap, setSwap] = useState<Swap | null>(null);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
-  const intelligence = useTypingIntelligence(draft, { reloadKey });
+  const intelligence = useTypingIntelligence(draft, { reloadKey, history });
   const { status, result, forText } = intelligence;
 
   const undoable = swap !== null && swap.applied === draft;
@@ -83,7 +87,7 @@ export function ChatInput({ onSend, reloadKey }: ChatInputProps) {
       />
       <div className="composer__bar">
         <div className="composer__indicator">
-          <PreSendIndicator status={status} result={result} />
+          <PreSendIndicator status={status} result={result} draft={forText} />
         </div>
         <div className="composer__actions">
           {optimized && (
@@ -111,6 +115,7 @@ export function ChatInput({ onSend, reloadKey }: ChatInputProps) {
           </button>
         </div>
       </div>
+      {optimized && <PromptDiff before={draft} after={optimized} />}
       <p id={hintId} className="composer__hint">
         Enter to send · Shift+Enter for a new line
       </p>

@@ -5,17 +5,20 @@
 import type { PrecomputeResult } from "../api/types";
 import { formatCount, formatPercent, formatUsd, plural } from "../format";
 import type { TypingStatus } from "../hooks/useTypingIntelligence";
+import { DraftWarnings } from "./DraftWarnings";
 
 export interface PreSendIndicatorProps {
   status: TypingStatus;
   result: PrecomputeResult | null;
+  /** The exact draft `result` was computed for: its warnings are highlighted in it. */
+  draft?: string | null;
 }
 
 const MAX_SUGGESTIONS = 3;
 // Refusals that only mean the draft is too short to judge yet: worded as a wait, not a verdict.
 const WAITING_CODES = new Set(["no_query_terms", "too_few_terms"]);
 
-export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
+export function PreSendIndicator({ status, result, draft }: PreSendIndicatorProps) {
   if (status === "idle" || status === "disabled") return null;
 
   if (status === "loading" || (status === "ready" && !result)) {
@@ -102,15 +105,29 @@ export function PreSendIndicator({ status, result }: PreSendIndicatorProps) {
           <ol className="indicator__sources">
             {context.map((item, index) => (
               <li key={`${item.id}-${index}`}>
-                <span className="indicator__source-title">{item.title || item.source}</span>{" "}
-                <span className="indicator__muted">
-                  {item.source} · score {formatPercent(item.score)}
-                </span>
+                <details className="indicator__source" data-testid="indicator-source">
+                  <summary>
+                    <span className="indicator__source-title">{item.title || item.source}</span>{" "}
+                    <span className="indicator__muted">
+                      {item.source} · score {formatPercent(item.score)}
+                    </span>
+                  </summary>
+                  <dl className="indicator__passage-meta">
+                    <dt>Document</dt>
+                    <dd data-testid="source-document">{item.source}</dd>
+                    <dt>Heading</dt>
+                    <dd data-testid="source-heading">{item.title || "—"}</dd>
+                  </dl>
+                  <blockquote className="indicator__passage" data-testid="source-passage">
+                    {item.text}
+                  </blockquote>
+                </details>
               </li>
             ))}
           </ol>
         </details>
       )}
+      {draft != null && <DraftWarnings draft={draft} warnings={result.warnings} />}
       {suggestions.length > 0 && (
         <ul className="indicator__suggestions" aria-label="Suggestions">
           {suggestions.map((suggestion) => (

@@ -7,12 +7,14 @@
  * - drafts shorter than config.min_chars (trimmed) are not sent: "idle";
  * - a new draft aborts the request for the previous one;
  * - an answer is only shown for the exact text it was computed for (never stale);
- * - answers are cached by exact text (bounded), so revisiting a draft is instant;
+ * - answers are cached by exact text and history (bounded), so revisiting a draft is instant;
+ * - options.history (the page's conversation, oldest first) is sent as `history`, bounded to its
+ *   last HISTORY_MAX_TURNS turns and HISTORY_MAX_CHARS characters (newest kept);
  * - any failure (503, network, bad JSON, ...) is quiet: "unavailable", nothing logged or thrown.
  */
 import { useEffect, useRef, useState } from "react";
 import { getConfig, isAbortError, precompute } from "../api/client";
-import type { Config, PrecomputeResult } from "../api/types";
+import type { Config, PrecomputeResult, Turn } from "../api/types";
 
 export type TypingStatus = "idle" | "disabled" | "loading" | "ready" | "unavailable";
 
@@ -29,11 +31,17 @@ export interface TypingIntelligenceOptions {
   reloadKey?: unknown;
   /** Most drafts whose answers are remembered. */
   cacheSize?: number;
+  /** The conversation so far, oldest first; its last turns go with each precompute. */
+  history?: readonly Turn[];
 }
 
 export const DEFAULT_DEBOUNCE_MS = 250;
 export const DEFAULT_MIN_CHARS = 3;
 export const DEFAULT_CACHE_SIZE = 200;
+/** Most turns sent as `history` (the newest). */
+export const HISTORY_MAX_TURNS = 8;
+/** Most characters of turn content sent as `history` in all (the newest turns kept). */
+export const HISTORY_MAX_CHARS = 8_000;
 
 /** Where the /api/config request stands: loading, flag on, flag off, or failed. */
 type Phase = "loading" | "on" | "off" | "failed";
@@ -43,11 +51,15 @@ type Outcome = Pick<TypingIntelligence, "status" | "result">;
 /** What the hook last decided, and for which text and phase (so a stale decision is never shown). */
 interface Decision extends Outcome {
   text: string;
+  /** The text and the history it was decided for (see requestKey). */
+  key: string;
   phase: Phase;
 }
 
 interface Job {
   text: string;
+  key: string;
+  history: Turn[];
   controller: AbortController;
   timer: ReturnType<typeof setTimeout> | null;
 }
@@ -89,6 +101,46 @@ export class LruCache<K, V> {
       this.map.delete(oldest);
     }
   }
+}
+
+/**
+ * The turns sent as `history`: blank turns dropped, then the newest turns that fit in
+ * `maxTurns` and `maxChars` (a newest turn longer than `maxChars` alone is cut to its start).
+ */
+export function boundHistory(
+  history: readonly Turn[] | null | undefined,
+  maxTurns = HISTORY_MAX_TURNS,
+  maxChars = HISTORY_MAX_CHARS,
+): Turn[] {
+  const kept: Turn[] = [];
+  let used = 0;
+  for (let i = (history?.length ?? 0) - 1; i >= 0 && kept.length < maxTurns; i -= 1) {
+    const turn = history![i]!;
+    if (typeof turn?.content !== "string" || !turn.content.trim()) continue;
+    if (turn.role !== "user" && turn.role !== "assistant") continue;
+    const left = maxChars - used;
+    if (turn.content.length <= left) {
+      kept.push({ role: turn.role, content: turn.content });
+      used += turn.content.length;
+      continue;
+    }
+    if (kept.length === 0) {
+      // Cut by code points so a surrogate pair is never split.
+      let cut = "";
+      for (const char of turn.content) {
+        if (cut.length + char.length > maxChars) break;
+        cut += char;
+      }
+      if (cut.trim()) kept.push({ role: turn.role, content: cut });
+    }
+    break;
+  }
+  return kept.reverse();
+}
+
+/** What an answer belongs to: the exact text and the exact history sent with it. */
+function requestKey(text: string, historyKey: string): string {
+  return `${historyKey}\u0000${text}`;
 }
 
 function finiteAtLeast(value: unknown, min: number, fallback: number): number {
@@ -149,17 +201,19 @@ export function useTypingIntelligence(
   text: string,
   options: TypingIntelligenceOptions = {},
 ): TypingIntelligence {
-  const { reloadKey, cacheSize = DEFAULT_CACHE_SIZE } = options;
+  const { reloadKey, cacheSize = DEFAULT_CACHE_SIZE, history } = options;
+  const historyKey = JSON.stringify(boundHistory(history));
+  const key = requestKey(text, historyKey);
 
   const [phase, setPhase] = useState<Phase>("loading");
-  const [decision, setDecision] = useState<Decision>({ ...IDLE, text, phase: "loading" });
+  const [decision, setDecision] = useState<Decision>({ ...IDLE, text, key, phase: "loading" });
 
   const configRef = useRef<Config | null>(null);
   const configPromiseRef = useRef<Promise<Config | null> | null>(null);
   const cacheRef = useRef<LruCache<string, PrecomputeResult> | null>(null);
   if (cacheRef.current === null) cacheRef.current = new LruCache(cacheSize);
   const jobRef = useRef<Job | null>(null);
-  const latestTextRef = useRef(text);
+  const latestKeyRef = useRef(key);
   const mountedRef = useRef(false);
 
   // Load /api/config (once; again only when reloadKey changes).
@@ -193,17 +247,17 @@ export function useTypingIntelligence(
   // React to the draft (and to the config arriving).
   useEffect(() => {
     const cache = cacheRef.current!;
-    latestTextRef.current = text;
+    latestKeyRef.current = key;
 
-    const decide = (outcome: Outcome, forText: string, forPhase: Phase) => {
-      if (!mountedRef.current || latestTextRef.current !== forText) return;
+    const decide = (outcome: Outcome, forText: string, forKey: string, forPhase: Phase) => {
+      if (!mountedRef.current || latestKeyRef.current !== forKey) return;
       setDecision((previous) =>
         previous.status === outcome.status &&
         previous.result === outcome.result &&
-        previous.text === forText &&
+        previous.key === forKey &&
         previous.phase === forPhase
           ? previous
-          : { ...outcome, text: forText, phase: forPhase },
+          : { ...outcome, text: forText, key: forKey, phase: forPhase },
       );
     };
     const stop = () => {
@@ -211,24 +265,30 @@ export function useTypingIntelligence(
       jobRef.current = null;
     };
 
-    if (jobRef.current && jobRef.current.text !== text) stop();
+    if (jobRef.current && jobRef.current.key !== key) stop();
 
     const gated = gate(text, phase, configRef.current);
     if (gated) {
       stop();
-      decide(gated, text, phase);
+      decide(gated, text, key, phase);
       return;
     }
-    const cached = cache.get(text);
+    const cached = cache.get(key);
     if (cached) {
       stop();
-      decide({ status: "ready", result: cached }, text, phase);
+      decide({ status: "ready", result: cached }, text, key, phase);
       return;
     }
-    decide(LOADING, text, phase);
+    decide(LOADING, text, key, phase);
     if (jobRef.current) return; // already working on this very text (the config just arrived)
 
-    const job: Job = { text, controller: new AbortController(), timer: null };
+    const job: Job = {
+      text,
+      key,
+      history: JSON.parse(historyKey) as Turn[],
+      controller: new AbortController(),
+      timer: null,
+    };
     jobRef.current = job;
     const delay = configRef.current?.debounce_ms ?? DEFAULT_DEBOUNCE_MS;
 
@@ -240,30 +300,32 @@ export function useTypingIntelligence(
       const late = gate(job.text, jobPhase, config);
       if (late) {
         jobRef.current = null;
-        decide(late, job.text, jobPhase);
+        decide(late, job.text, job.key, jobPhase);
         return;
       }
       try {
-        const result = await precompute(job.text, job.controller.signal);
-        cache.set(job.text, result);
+        const result = await precompute(job.text, job.controller.signal, job.history);
+        cache.set(job.key, result);
         if (jobRef.current === job) jobRef.current = null;
-        if (!job.controller.signal.aborted) decide({ status: "ready", result }, job.text, jobPhase);
+        if (!job.controller.signal.aborted) {
+          decide({ status: "ready", result }, job.text, job.key, jobPhase);
+        }
       } catch (error) {
         if (jobRef.current === job) jobRef.current = null;
         if (job.controller.signal.aborted || isAbortError(error)) return;
-        decide(UNAVAILABLE, job.text, jobPhase);
+        decide(UNAVAILABLE, job.text, job.key, jobPhase);
       }
     };
     job.timer = setTimeout(() => {
       run().catch(() => undefined); // never surfaces: failures are reported as "unavailable"
     }, delay);
-  }, [text, phase]);
+  }, [text, key, historyKey, phase]);
 
   // Never show a decision made for another text or config state: derive what it would be now.
-  if (decision.text === text && decision.phase === phase) return publicView(decision, text);
+  if (decision.key === key && decision.phase === phase) return publicView(decision, text);
   const gated = gate(text, phase, configRef.current);
   if (gated) return publicView(gated, text);
-  const cached = cacheRef.current.peek(text);
+  const cached = cacheRef.current.peek(key);
   if (cached) return publicView({ status: "ready", result: cached }, text);
   return publicView(LOADING, text);
 }
