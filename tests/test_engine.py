@@ -12,9 +12,7 @@ from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.errors import EmptyText, InvalidInput, LibraryUnavailable, TextTooLong, UnknownModel
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.library.store import Searchable
-from promptgen.retrieve import Retrieval
-from promptgen.stages import Retriever, Vector
+from tests.fakes import DownLibrary, WrappedLibrary
 
 RESULT_KEYS = {
     "request_id",
@@ -112,30 +110,12 @@ def test_requested_model_is_priced(demo_engine: PromptGen) -> None:
     assert result.model.id == "claude-sonnet-4-5" and not result.model.tokens.exact
 
 
-class BrokenLibrary:
-    """A retriever whose database has gone away (the Retriever Protocol, no subclassing)."""
-
-    def retrieve(
-        self,
-        text: str,
-        *,
-        library: str,
-        vector: Vector | None = None,
-        generation: tuple[str, int] | None = None,
-        k: int | None = None,
-    ) -> Retrieval:
-        raise LibraryUnavailable("database is locked")
-
-    def source(self) -> Searchable:
-        raise LibraryUnavailable("database is locked")
-
-
 def test_a_library_failure_degrades_the_answer(
     settings: Settings, classifier: IntentClassifier, catalog: ModelCatalog, tokenizer: Tokenizer
 ) -> None:
     pg = PromptGen(
         settings,
-        retriever=BrokenLibrary(),
+        retriever=DownLibrary(),
         classifier=classifier,
         catalog=catalog,
         tokenizer=tokenizer,
@@ -229,28 +209,12 @@ def test_one_word_draft_is_not_grounded_until_a_second_word_arrives(
             pg.close()
 
 
-class FlakyLibrary:
+class FlakyLibrary(WrappedLibrary):
     """A retriever whose database is down for the first search, then back."""
 
-    def __init__(self, real: Retriever) -> None:
-        self.real, self.calls = real, 0
-
-    def retrieve(
-        self,
-        text: str,
-        *,
-        library: str,
-        vector: Vector | None = None,
-        generation: tuple[str, int] | None = None,
-        k: int | None = None,
-    ) -> Retrieval:
-        self.calls += 1
+    def before(self) -> None:
         if self.calls == 1:
             raise LibraryUnavailable("database restarting")
-        return self.real.retrieve(text, library=library, vector=vector, generation=generation, k=k)
-
-    def source(self) -> Searchable:
-        return self.real.source()
 
 
 def test_an_outage_refusal_is_never_cached(engine: PromptGen, notes: Path) -> None:

@@ -156,7 +156,7 @@ class PromptGen:
         # Every model is loaded before the Library opens: a damaged file must not leave a
         # database connection (or PostgreSQL's pool) open behind an engine that was not built.
         self.grounder = grounder or Grounder(
-            GroundingModel(),
+            model=GroundingModel(),
             threshold=settings.grounding_threshold
             if settings.grounding_threshold is not None
             else grounding_params.shipped().threshold,

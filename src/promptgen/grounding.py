@@ -11,7 +11,7 @@ from promptgen.library.terms import searchable_words
 from promptgen.models import grounding as params
 from promptgen.retrieve import Retrieval
 from promptgen.screening import flags as screen_flags
-from promptgen.types import Grounding, Hit, Refusal
+from promptgen.types import FLAGGED_MODES, FlaggedMode, Grounding, Hit, Refusal
 
 FEATURES = ("coverage", "score", "length", "margin", "similarity")
 # More of these is more evidence: their weights must be positive, so that the probability never
@@ -120,10 +120,7 @@ def unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
     return None
 
 
-FLAGGED_MODES = ("keep", "rank_down", "leave_out")
-
-
-def screened(hits: list[Hit], mode: str) -> list[Hit]:
+def screened(hits: list[Hit], mode: FlaggedMode) -> list[Hit]:
     """``hits`` with their screening flags, handled as PROMPTGEN_FLAGGED_CONTEXT says: ``keep``
     (retrieval order), ``rank_down`` (flagged ones after all unflagged ones, each group in
     retrieval order) or ``leave_out`` (flagged ones removed). The one place the mode applies."""
@@ -171,7 +168,7 @@ def decide(
     max_tokens: int,
     count_tokens: Callable[[str], int],
     min_terms: int = 1,
-    flagged: str = "rank_down",
+    flagged: FlaggedMode = "rank_down",
 ) -> Grounding:
     """Grounded with the passages above ``threshold`` (within the token budget), or a refusal.
 
@@ -220,6 +217,7 @@ def decide(
     return Grounding(True, best.score, context, None, threshold)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Grounder:
     """The Refusal Contract as a pipeline stage: the one place a refusal is made.
 
@@ -227,28 +225,13 @@ class Grounder:
     ``unavailable`` refuses when the Library could not be searched at all.
     """
 
-    def __init__(
-        self,
-        model: GroundingModel,
-        *,
-        threshold: float,
-        max_passages: int,
-        max_tokens: int,
-        count_tokens: Callable[[str], int],
-        min_terms: int = 1,
-        flagged: str = "rank_down",
-    ) -> None:
-        if flagged not in FLAGGED_MODES:
-            raise ValueError(
-                f"flagged context mode must be one of {FLAGGED_MODES}, not {flagged!r}"
-            )
-        self.model = model
-        self.threshold = threshold
-        self.max_passages = max_passages
-        self.max_tokens = max_tokens
-        self.count_tokens = count_tokens
-        self.min_terms = min_terms
-        self.flagged = flagged
+    model: GroundingModel
+    threshold: float
+    max_passages: int
+    max_tokens: int
+    count_tokens: Callable[[str], int]
+    min_terms: int = 1
+    flagged: FlaggedMode = "rank_down"
 
     def ground(self, retrieval: Retrieval, *, max_context: int | None = None) -> Grounding:
         """Grounded with the passages above the threshold, or a refusal (see ``decide``)."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from promptgen.types import FlaggedMode
 
 DEFAULT_DATABASE_URL = "sqlite:///.promptgen/library.db"
 
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
     )
     context_k: int = Field(5, ge=1, le=50, description="Most passages inserted as context.")
     max_context_tokens: int = Field(1200, ge=50, le=100_000, description="Context token budget.")
-    flagged_context: Literal["keep", "rank_down", "leave_out"] = Field(
+    flagged_context: FlaggedMode = Field(
         "rank_down",
         description="Passages screening flags (instructions to a model, hidden text): keep them "
         "in retrieval order, rank them after the unflagged ones, or leave them out.",

@@ -18,14 +18,11 @@ from pydantic import ConfigDict, ValidationError
 from promptgen import PromptGen, Settings
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
-from promptgen.errors import LibraryUnavailable
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.library.store import Searchable
-from promptgen.retrieve import Retrieval
-from promptgen.stages import Vector
 from promptgen.types import REFUSAL_CODES
 from promptgen.wire import PrecomputeResponse
 from tests.conftest import REPO
+from tests.fakes import DownLibrary
 
 pytestmark = pytest.mark.anyio
 
@@ -42,24 +39,6 @@ def check(body: dict[str, Any]) -> PrecomputeResponse:
     parsed = StrictResponse.model_validate(body)
     assert parsed.model_dump(mode="json") == body
     return parsed
-
-
-class UnreachableLibrary:
-    """A retriever whose database is down (the Retriever Protocol, no subclassing)."""
-
-    def retrieve(
-        self,
-        text: str,
-        *,
-        library: str,
-        vector: Vector | None = None,
-        generation: tuple[str, int] | None = None,
-        k: int | None = None,
-    ) -> Retrieval:
-        raise LibraryUnavailable("connection refused (test)")
-
-    def source(self) -> Searchable:
-        raise LibraryUnavailable("connection refused (test)")
 
 
 async def answer(client: httpx.AsyncClient, text: str, **extra: Any) -> dict[str, Any]:
@@ -113,7 +92,7 @@ async def test_every_kind_of_answer_fits_the_schema(
         classifier=classifier,
         catalog=catalog,
         tokenizer=tokenizer,
-        retriever=UnreachableLibrary(),
+        retriever=DownLibrary("connection refused (test)"),
     )
     async with make_client(engine=down) as unreachable:
         refusal = check(await answer(unreachable, "how do we roll back a release?")).refusal

@@ -19,40 +19,26 @@ from promptgen import PromptGen, Settings
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.intent.classifier import IntentClassifier
-from promptgen.library.store import Searchable
-from promptgen.retrieve import Retrieval
-from promptgen.stages import Vector
+from tests.fakes import WrappedLibrary
 
 pytestmark = pytest.mark.anyio
 # Only a safety bound: the test is decided by the order of events, never by how long they take.
 BOUND_S = 10.0
 
 
-class StuckLibrary:
-    """A retriever whose read blocks until released (the Retriever Protocol)."""
+class StuckLibrary(WrappedLibrary):
+    """A retriever whose read blocks until released."""
 
     def __init__(self, real: PromptGen) -> None:
-        self.real = real.retriever
+        super().__init__(real.retriever)
         self.entered = threading.Event()
         self.released = threading.Event()
         self.returned = threading.Event()
 
-    def retrieve(
-        self,
-        text: str,
-        *,
-        library: str,
-        vector: Vector | None = None,
-        generation: tuple[str, int] | None = None,
-        k: int | None = None,
-    ) -> Retrieval:
+    def before(self) -> None:
         self.entered.set()
         self.released.wait(BOUND_S)
         self.returned.set()
-        return self.real.retrieve(text, library=library, vector=vector, k=k)
-
-    def source(self) -> Searchable:
-        return self.real.source()
 
 
 async def test_health_answers_while_a_precompute_waits_on_the_library(
