@@ -53,7 +53,7 @@ class Hit:
 # Every Refusal.code PromptGen gives (docs/grounding.md explains each); the metrics label by them.
 # What happens to Library passages screening flags (PROMPTGEN_FLAGGED_CONTEXT, grounding.screened).
 FlaggedMode = Literal["keep", "rank_down", "leave_out"]
-FLAGGED_MODES: tuple[str, ...] = get_args(FlaggedMode)
+FLAGGED_MODES: tuple[FlaggedMode, ...] = get_args(FlaggedMode)
 
 RefusalCode = Literal[
     "no_grounding", "empty_library", "no_query_terms", "too_few_terms", "library_unavailable"

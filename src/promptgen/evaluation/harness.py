@@ -11,7 +11,7 @@ from promptgen.cost.tokenizer import Tokenizer
 from promptgen.embed.embedder import Embedder
 from promptgen.engine import PromptGen
 from promptgen.errors import UnreadableSet
-from promptgen.evaluation import followups, probes, secrets, tasks
+from promptgen.evaluation import followups, injection, probes, secrets, tasks
 from promptgen.evaluation.datasets import (
     collections,
     intent_files,
@@ -23,7 +23,7 @@ from promptgen.evaluation.relabelled import relabelled_sets
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.settings import Settings
 
-TASKS = ("intent", "retrieval", "refusal", "routing", "probes", "followups", "secrets")
+TASKS = ("intent", "retrieval", "refusal", "routing", "probes", "followups", "secrets", "injection")
 
 
 def run(
@@ -50,8 +50,13 @@ def run(
     tokenizer = Tokenizer()
 
     def make_engine(settings: Settings) -> PromptGen:
-        # No answer cache: the speed figures are for drafts the engine computes.
-        update = {"database_url": settings.database_url, "cache_size": 0}
+        # No answer cache: the speed figures are for drafts the engine computes. A task chooses
+        # its database and how flagged context is handled (the injection task tries each mode).
+        update = {
+            "database_url": settings.database_url,
+            "flagged_context": settings.flagged_context,
+            "cache_size": 0,
+        }
         merged = base.model_copy(update=update)
         return PromptGen(
             merged,
@@ -103,5 +108,10 @@ def run(
         }
     if "secrets" in only and suite is not None:
         report["secrets"] = secrets.evaluate(suite, limit=limit)
+    if "injection" in only and suite is not None:
+        report["injection"] = {
+            entry["name"]: injection.evaluate(make_engine, entry, limit=limit)
+            for entry in injection.load(suite)
+        }
     report["speed"] = speed.summary()
     return report

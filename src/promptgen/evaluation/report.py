@@ -146,6 +146,58 @@ def _secrets(rows: Rows) -> Table:
     return table
 
 
+def _screen(rows: Rows) -> Table:
+    table = Table(
+        *("set", "split", "screen", "recall on injections", "benign flagged"),
+        *("hard negatives flagged", "Library passages flagged", "precision"),
+        title="injection screening, passage by passage (baseline: a keyword tripwire)",
+    )
+    for name, row in rows.items():
+        for split, screens in row["screen"].items():
+            for who in ("ours", "baseline"):
+                r = screens[who]
+                table.add_row(
+                    name,
+                    split,
+                    "ours" if who == "ours" else "keywords",
+                    f"{r['recall']:.1%} of {r['injections']}",
+                    f"{r['benign_flagged']}/{r['benign']}",
+                    f"{r['hard_negatives_flagged']}/{r['hard_negatives']}",
+                    f"{r['library_passages_flagged']}/{r['library_passages']}",
+                    _f(r["precision"]),
+                )
+    return table
+
+
+def _poisoned(rows: Rows) -> Table:
+    table = Table(
+        *("set", "mode", "grounded", "answer in context", "injection in context"),
+        *("flagged", "unflagged", "injection first", "outside its block"),
+        title="poisoned Library: held-out injections in the answering sections (baseline: keep)",
+    )
+    for name, row in rows.items():
+        poisoned = row["poisoned"]
+        for mode in ("clean", "keep", "rank_down", "leave_out"):
+            r = poisoned[mode]
+            table.add_row(
+                f"{name} ({poisoned['poisoned_sections']} sections, {r['questions']} questions)",
+                "clean Library, keep" if mode == "clean" else mode,
+                *(
+                    f"{r[k]:.1%}"
+                    for k in (
+                        "grounded_share",
+                        "answer_in_context_share",
+                        "injection_in_context_share",
+                        "flagged_injection_in_context_share",
+                        "unflagged_injection_in_context_share",
+                        "injection_ranked_first_share",
+                    )
+                ),
+                str(r["injection_outside_its_block"]),
+            )
+    return table
+
+
 def _routing(rows: Rows) -> Table:
     table = Table(
         *("set", "n", "CPT50", "CPT80", "CPT95", "APGR", "random APGR"),
@@ -184,6 +236,7 @@ _TASK_TABLES: dict[str, Callable[[Rows], Table]] = {
     "probes": _probes,
     "secrets": _secrets,
     "followups": _followups,
+    "injection": _screen,
 }
 
 
@@ -195,5 +248,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
             out.append(build(report[task]))
             if task == "refusal":
                 out.append(_calibration(report[task]))
+            if task == "injection":
+                out.append(_poisoned(report[task]))
     out.append(_speed(report.get("speed") or {}))
     return out
