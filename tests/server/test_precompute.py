@@ -55,6 +55,10 @@ async def test_options_and_request_id(client: httpx.AsyncClient) -> None:
         ('{"text": "' + "x" * 20_001 + '"}', 413, "text_too_long"),
         ('{"text": "hello", "options": {"model": "gpt-99"}}', 404, "unknown_model"),
         ('{"text": "hello", "options": {"budget_usd": 1e-12}}', 422, "budget_exceeded"),
+        # Python's JSON reads these as floats: no budget is infinite or not a number.
+        ('{"text": "hello", "options": {"budget_usd": Infinity}}', 422, "invalid_input"),
+        ('{"text": "hello", "options": {"budget_usd": NaN}}', 422, "invalid_input"),
+        ('{"text": "hello", "options": {"budget_usd": 1e999}}', 422, "invalid_input"),
     ],
 )
 async def test_bad_requests_get_their_own_code(

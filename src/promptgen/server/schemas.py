@@ -32,7 +32,11 @@ class PrecomputeOptionsIn(BaseModel):
     max_context: Annotated[int, Field(ge=1, le=50), WholeNumber] | None = Field(
         None, description="Most passages to insert."
     )
-    budget_usd: float | None = Field(None, gt=0, description="Most USD to spend on the call.")
+    # Finite: Python's JSON reads Infinity, NaN and 1e999 (an overflow) as floats, and no
+    # budget is infinite; JSON Schema has no such numbers either.
+    budget_usd: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="Most USD to spend on the call."
+    )
     model: str | None = Field(None, max_length=100, description="Price this catalogued model.")
 
 
