@@ -380,12 +380,16 @@ class PromptGen:
         library: str | None = None,
         prune: bool = False,
         progress: Progress | None = None,
+        root: Path | None = None,
     ) -> IngestReport:
         """Ingest files and folders into the Library (one transaction), then update the index.
 
+        ``root``: files under it are named relative to it in every answer (an upload folder).
         The Library's other operations (list, delete, stats, reindex) are on ``self.library``.
         """
-        return self.library.ingest(paths, library=library, prune=prune, progress=progress)
+        return self.library.ingest(
+            paths, library=library, prune=prune, progress=progress, root=root
+        )
 
     def close(self) -> None:
         """Wait for a running index sync, then release the Library connection."""

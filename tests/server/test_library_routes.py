@@ -32,14 +32,12 @@ async def test_upload_list_search_delete(make_client: Callable[..., httpx.AsyncC
         assert listing["total"] == 2
         second = (await c.get("/api/library/documents", params={"limit": 1, "offset": 1})).json()
         assert second["total"] == 2 and second["documents"] == listing["documents"][1:]
-        assert {d["source"].rsplit("/", 1)[-1] for d in listing["documents"]} == {
-            "runbook.md",
-            "escape.txt",
-        }
+        # Named by file name: where the server keeps uploads is not the client's business.
+        assert {d["source"] for d in listing["documents"]} == {"runbook.md", "escape.txt"}
         hits = (
             await c.get("/api/library/search", params={"q": "restart ingestion worker"})
         ).json()["hits"]
-        assert hits[0]["source"].endswith("runbook.md") and hits[0]["score"] > 0.5
+        assert hits[0]["source"] == "runbook.md" and hits[0]["score"] > 0.5
         again = (await c.post("/api/library/documents", files=files[:1])).json()
         assert again["unchanged"] == 1 and again["added"] == 0
         doc_id = listing["documents"][0]["id"]

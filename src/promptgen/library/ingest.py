@@ -87,13 +87,14 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, st
     return files, missing
 
 
-def display_source(path: Path) -> str:
-    """The path as a person would name it: relative to the working folder when inside it."""
+def display_source(path: Path, root: Path | None = None) -> str:
+    """The path as a person would name it: relative to ``root`` (an upload folder, whose place
+    on the server is nobody's business) or else to the working folder, when inside it."""
     resolved = path.resolve()
-    try:
-        return str(resolved.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(resolved)
+    for base in (root, Path.cwd()):
+        if base is not None and resolved.is_relative_to(base.resolve()):
+            return str(resolved.relative_to(base.resolve()))
+    return str(resolved)
 
 
 def content_hash(doc: ParsedDocument) -> str:
@@ -124,12 +125,17 @@ def chunk_document(doc: ParsedDocument, embed: EmbedBlobs | None = None) -> tupl
 
 
 def _plan(
-    store: LibraryStore, path: Path, docs: list[ParsedDocument], library: str, report: IngestReport
+    store: LibraryStore,
+    path: Path,
+    docs: list[ParsedDocument],
+    library: str,
+    report: IngestReport,
+    root: Path | None = None,
 ) -> tuple[list[tuple[DocumentRecord, ParsedDocument]], list[int]]:
     """What changes for one parsed file: documents to (re)write, not chunked yet, and deletes."""
     abs_path = str(path.resolve())
     existing = {d.key: d for d in store.documents(library=library, path=abs_path)}
-    source = display_source(path)
+    source = display_source(path, root)
     pending: list[tuple[DocumentRecord, ParsedDocument]] = []
     seen: set[str] = set()
     for doc in docs:
@@ -164,6 +170,7 @@ def ingest(
     embed: EmbedBlobs | None = None,
     record_idle: bool = True,
     limits: ParseLimits = DEFAULT_LIMITS,
+    root: Path | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into ``library``; files that fail are reported and change nothing.
 
@@ -172,7 +179,8 @@ def ingest(
     happens at the end, in one transaction. ``prune``: True removes the documents whose files
     are gone, a function the documents it picks. ``record_idle=False``: an ingest that changes
     nothing writes nothing, not even its record in the ingests table (a folder watch's pass).
-    A file past ``limits`` (size, PDF pages, JSON depth, text) fails with the reason.
+    A file past ``limits`` (size, PDF pages, JSON depth, text) fails with the reason. A file
+    under ``root`` is named (its ``source``) relative to it.
     Interrupted (Ctrl-C) or failing, it stops its workers at once and writes nothing.
     """
     started = clock()
@@ -188,7 +196,7 @@ def ingest(
             except ParseError as exc:
                 report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
             else:
-                pending, file_deletes = _plan(store, path, docs, library, report)
+                pending, file_deletes = _plan(store, path, docs, library, report, root)
                 chunker.add(pending)
                 deletes.extend(file_deletes)
             if progress is not None:

@@ -74,8 +74,11 @@ class Library:
         library: str | None = None,
         prune: bool = False,
         progress: Progress | None = None,
+        root: Path | None = None,
     ) -> IngestReport:
-        """Ingest files and folders (one transaction), then bring the index up to date."""
+        """Ingest files and folders (one transaction), then bring the index up to date.
+
+        ``root``: files under it are named relative to it (see ``ingest``)."""
         report = ingest(
             self.store,
             paths,
@@ -84,6 +87,7 @@ class Library:
             progress=progress,
             embed=self._embed,
             limits=self.limits,
+            root=root,
         )
         self.sync_index()
         return report

@@ -53,7 +53,8 @@ async def upload_documents(
     paths, failed = await run_in_threadpool(
         stage_uploads, folder, contents, promptgen.library.limits
     )
-    report = await run_in_threadpool(promptgen.ingest, paths, library=library_name)
+    # Named by their file name: the upload folder's place on the server is not the caller's.
+    report = await run_in_threadpool(promptgen.ingest, paths, library=library_name, root=folder)
     failed += [(Path(p).name, r) for p, r in report.failed]
     return IngestOut(
         added=report.added,
