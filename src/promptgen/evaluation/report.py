@@ -105,9 +105,9 @@ def _probes(rows: Rows) -> Table:
 
 def _followups(rows: Rows) -> Table:
     table = Table(
-        *("set", "n", "history", "intent accuracy", "grounded (about the Library)"),
-        "answer in context",
-        title="Follow-up drafts, without history (baseline) and with it",
+        *("set", "n", "history", "intent accuracy", "depends / stands alone"),
+        *("grounded (about the Library)", "answer in context"),
+        title="Follow-up drafts, without history (baseline) and with it; first turns: reference",
     )
     for name, row in rows.items():
         table.add_row(
@@ -115,11 +115,15 @@ def _followups(rows: Rows) -> Table:
         )
         for mode in ("without_history", "with_history"):
             r = row[mode]
+            split = " / ".join(
+                f"{v['accuracy']:.1%} of {v['n']}" for v in r["intent_accuracy_by_depends"].values()
+            )
             table.add_row(
                 name,
                 str(row["drafts"]),
                 "with" if mode == "with_history" else "without",
                 f"{r['intent_accuracy']:.1%}",
+                split,
                 f"{r['grounded_share']:.1%} of {r['about_library']}",
                 f"{r['answer_in_context_share']:.1%}",
             )
