@@ -4,9 +4,11 @@ of ours, no ``type: ignore``."""
 from __future__ import annotations
 
 from promptgen.errors import LibraryUnavailable
+from promptgen.intent.features import Features
 from promptgen.library.store import Searchable
 from promptgen.retrieve import Retrieval
-from promptgen.stages import Retriever, Vector
+from promptgen.stages import Classifier, Retriever, Vector
+from promptgen.types import Intent
 
 
 class DownLibrary:
@@ -55,3 +57,20 @@ class WrappedLibrary:
 
     def source(self) -> Searchable:
         return self.real.source()
+
+
+class RecordingClassifier:
+    """A real classifier that keeps the texts it was asked to classify."""
+
+    def __init__(self, real: Classifier) -> None:
+        self.real = real
+        self.texts: list[str] = []
+
+    def classify(
+        self, text: str, embedding: Vector | None = None, features: Features | None = None
+    ) -> Intent:
+        self.texts.append(text)
+        return self.real.classify(text, embedding, features)
+
+    def fingerprint(self) -> str:
+        return self.real.fingerprint()

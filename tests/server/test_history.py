@@ -11,7 +11,10 @@ import pytest
 from promptgen import PrecomputeOptions, PromptGen
 from promptgen.conversation import follow_up
 from promptgen.errors import InvalidInput, TextNotUnicode
+from promptgen.intent.classifier import IntentClassifier
+from promptgen.settings import Settings
 from promptgen.types import Turn
+from tests.fakes import RecordingClassifier
 
 ASKED = (
     Turn("user", "how do we roll back the billing router after a bad release?"),
@@ -21,7 +24,17 @@ ASKED = (
 
 @pytest.mark.parametrize(
     "draft",
-    ["and for the database?", "now make it shorter", "why does that work?", "what about it"],
+    [
+        "and for the database?",
+        "now make it shorter",
+        "why does that work?",
+        "what about it",
+        # Very short: leans on the conversation without pointing back.
+        "how much ram",
+        "thanks!! perfect",
+        # Points back from the middle of a longer draft.
+        "fix the second step so it also drains the queue first",
+    ],
 )
 def test_follow_ups_point_back_at_the_last_user_turn(draft: str) -> None:
     assert follow_up(draft, ASKED) == ASKED[0].content
@@ -32,6 +45,11 @@ def test_follow_ups_point_back_at_the_last_user_turn(draft: str) -> None:
     [
         "which pager escalates to the secondary on call after fifteen minutes of no answer?",
         "write a haiku about snow",
+        # Opens like a follow-up but says it changes the subject.
+        "ok, unrelated: what is the boiling point of water at altitude",
+        # Past LONG_WORDS a draft carries its own subject, however it opens.
+        "also write a short note to my manager saying the data export will be one day late "
+        "because the staging environment was down all of Tuesday afternoon",
     ],
 )
 def test_a_draft_with_its_own_subject_stands_alone(draft: str) -> None:
@@ -50,6 +68,21 @@ def test_a_follow_up_is_grounded_with_the_turn_it_follows(engine: PromptGen, not
     prompt = followed.optimized.prompt
     assert prompt is not None and prompt.startswith("## Follows up on\n" + ASKED[0].content)
     assert draft in prompt  # the draft's own words stay
+
+
+def test_a_follow_up_is_classified_with_the_turn_it_follows(
+    settings: Settings, classifier: IntentClassifier
+) -> None:
+    recording = RecordingClassifier(classifier)
+    engine = PromptGen(settings, classifier=recording)
+    engine.precompute("as json pls", PrecomputeOptions(history=ASKED))
+    engine.precompute("write a haiku about snow", PrecomputeOptions(history=ASKED))
+    engine.close()
+    # The follow-up is read together with its turn, once; the stand-alone draft by itself.
+    assert recording.texts == [
+        f"{ASKED[0].content}\nas json pls",
+        "write a haiku about snow",
+    ]
 
 
 def test_history_is_bounded_and_validated(engine: PromptGen) -> None:
