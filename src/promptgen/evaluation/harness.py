@@ -19,11 +19,66 @@ from promptgen.evaluation.datasets import (
     routing_files,
     suite_intent_files,
 )
+from promptgen.evaluation.probes import EngineFactory
 from promptgen.evaluation.relabelled import relabelled_sets
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.settings import Settings
 
 TASKS = ("intent", "retrieval", "refusal", "routing", "probes", "followups", "secrets", "injection")
+
+
+def _engine_factory(base: Settings) -> tuple[EngineFactory, IntentClassifier, RouterModel]:
+    """Engines over a task's own Library; the stages are built once and shared by every engine
+    (they do not depend on the Library)."""
+    embedder = Embedder()
+    classifier = IntentClassifier.load(base.intent_model_path, embedder)
+    router = RouterModel.load(base.router_model_path, embedder)
+    catalog = ModelCatalog.load(base.catalog_path)
+    tokenizer = Tokenizer()
+
+    def make_engine(settings: Settings) -> PromptGen:
+        # No answer cache: the speed figures are for drafts the engine computes. A task chooses
+        # its database and how flagged context is handled (the injection task tries each mode).
+        update = {
+            "database_url": settings.database_url,
+            "flagged_context": settings.flagged_context,
+            "cache_size": 0,
+        }
+        return PromptGen(
+            base.model_copy(update=update),
+            embedder=embedder,
+            classifier=classifier,
+            router=router,
+            catalog=catalog,
+            tokenizer=tokenizer,
+        )
+
+    return make_engine, classifier, router
+
+
+def _suite_tasks(
+    make_engine: EngineFactory, suite: Path, only: tuple[str, ...], limit: int | None
+) -> dict[str, Any]:
+    """The tasks that read our own evaluation folder: probes, follow-ups, secrets, injection."""
+    report: dict[str, Any] = {}
+    if "probes" in only:
+        report["probes"] = {
+            p.name: probes.evaluate_probe(make_engine, p, limit=limit)
+            for p in probes.load_probes(suite)
+        }
+    if "followups" in only:
+        report["followups"] = {
+            entry["name"]: followups.evaluate(make_engine, entry, limit=limit)
+            for entry in followups.load(suite)
+        }
+    if "secrets" in only:
+        report["secrets"] = secrets.evaluate(suite, limit=limit)
+    if "injection" in only:
+        report["injection"] = {
+            entry["name"]: injection.evaluate(make_engine, entry, limit=limit)
+            for entry in injection.load(suite)
+        }
+    return report
 
 
 def run(
@@ -41,32 +96,7 @@ def run(
     never pooled with ``data``'s, with the sets its ``suite.toml`` relabels, and its Libraries
     run as the probes task.
     """
-    base = base or Settings()
-    # Built once and shared by every engine: the stages do not depend on the Library.
-    embedder = Embedder()
-    classifier = IntentClassifier.load(base.intent_model_path, embedder)
-    router = RouterModel.load(base.router_model_path, embedder)
-    catalog = ModelCatalog.load(base.catalog_path)
-    tokenizer = Tokenizer()
-
-    def make_engine(settings: Settings) -> PromptGen:
-        # No answer cache: the speed figures are for drafts the engine computes. A task chooses
-        # its database and how flagged context is handled (the injection task tries each mode).
-        update = {
-            "database_url": settings.database_url,
-            "flagged_context": settings.flagged_context,
-            "cache_size": 0,
-        }
-        merged = base.model_copy(update=update)
-        return PromptGen(
-            merged,
-            embedder=embedder,
-            classifier=classifier,
-            router=router,
-            catalog=catalog,
-            tokenizer=tokenizer,
-        )
-
+    make_engine, classifier, router = _engine_factory(base or Settings())
     speed = tasks.SpeedLog()
     report: dict[str, Any] = {}
     if "intent" in only:
@@ -96,22 +126,7 @@ def run(
                 report["routing"][path.stem] = tasks.evaluate_routing(router, path, limit=limit)
             except UnreadableSet as exc:
                 report.setdefault("skipped", []).append(str(exc))
-    if "probes" in only and suite is not None:
-        report["probes"] = {
-            p.name: probes.evaluate_probe(make_engine, p, limit=limit)
-            for p in probes.load_probes(suite)
-        }
-    if "followups" in only and suite is not None:
-        report["followups"] = {
-            entry["name"]: followups.evaluate(make_engine, entry, limit=limit)
-            for entry in followups.load(suite)
-        }
-    if "secrets" in only and suite is not None:
-        report["secrets"] = secrets.evaluate(suite, limit=limit)
-    if "injection" in only and suite is not None:
-        report["injection"] = {
-            entry["name"]: injection.evaluate(make_engine, entry, limit=limit)
-            for entry in injection.load(suite)
-        }
+    if suite is not None:
+        report |= _suite_tasks(make_engine, suite, only, limit)
     report["speed"] = speed.summary()
     return report
