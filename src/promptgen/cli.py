@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from promptgen.errors import PromptGenError
+from promptgen.evaluation import TASKS
 from promptgen.settings import Settings
 
 if TYPE_CHECKING:
@@ -287,8 +288,8 @@ def eval_command(
         Path | None, typer.Option("--json", help="Write the report as JSON.")
     ] = None,
     only: Annotated[
-        str, typer.Option(help="Tasks: intent,retrieval,refusal,routing,probes,followups.")
-    ] = "intent,retrieval,refusal,routing,probes,followups",
+        str, typer.Option(help=f"Comma-separated tasks, of: {','.join(TASKS)}.")
+    ] = ",".join(TASKS),
     limit: Annotated[
         int | None, typer.Option(min=1, help="At most N items per set (quick runs).")
     ] = None,
@@ -297,9 +298,9 @@ def eval_command(
     from promptgen.evaluation import harness, report
 
     chosen = tuple(t.strip() for t in only.split(",") if t.strip())
-    if unknown := set(chosen) - set(harness.TASKS):
+    if unknown := set(chosen) - set(TASKS):
         err.print(
-            f"[red]error:[/red] unknown task(s) {sorted(unknown)}; choose from {', '.join(harness.TASKS)}"
+            f"[red]error:[/red] unknown task(s) {sorted(unknown)}; choose from {', '.join(TASKS)}"
         )
         raise typer.Exit(2)
     if not data.is_dir():

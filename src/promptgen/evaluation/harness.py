@@ -11,7 +11,7 @@ from promptgen.cost.tokenizer import Tokenizer
 from promptgen.embed.embedder import Embedder
 from promptgen.engine import PromptGen
 from promptgen.errors import UnreadableSet
-from promptgen.evaluation import followups, injection, probes, secrets, tasks
+from promptgen.evaluation import TASKS, followups, injection, probes, secrets, tasks
 from promptgen.evaluation.datasets import (
     collections,
     intent_files,
@@ -23,8 +23,6 @@ from promptgen.evaluation.probes import EngineFactory
 from promptgen.evaluation.relabelled import relabelled_sets
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.settings import Settings
-
-TASKS = ("intent", "retrieval", "refusal", "routing", "probes", "followups", "secrets", "injection")
 
 
 def _engine_factory(base: Settings) -> tuple[EngineFactory, IntentClassifier, RouterModel]:
