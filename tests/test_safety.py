@@ -113,6 +113,11 @@ def test_a_passage_with_a_secret_is_masked_in_the_optimized_prompt(
 
 def test_the_evaluation_beats_the_regex_only_baseline() -> None:
     report = secrets.evaluate(REPO / "evaluation")
-    for category in ("secret", "personal"):
-        assert report["ours"][category]["precision"] > report["baseline"][category]["precision"]
-        assert report["ours"][category]["recall"] >= 0.9
+    # Floors a little under what docs/quality.md reports: in-sample 1.00 / 1.00 recall, held
+    # out 0.79 (secret) / 0.87 (personal).
+    floors = {"in-sample": 0.9, "held out": 0.75}
+    assert set(report) == set(floors)
+    for name, floor in floors.items():
+        for category in ("secret", "personal"):
+            ours, baseline = report[name]["ours"][category], report[name]["baseline"][category]
+            assert ours["precision"] > baseline["precision"] and ours["recall"] >= floor

@@ -28,10 +28,10 @@ from promptgen.grounding import Grounder, GroundingModel
 from promptgen.intent.classifier import IntentClassifier
 from promptgen.intent.features import Features, featurize
 from promptgen.library import open_store
+from promptgen.library.documents import ParseLimits
 from promptgen.library.index import SearchIndex, default_directory
 from promptgen.library.ingest import IngestReport, Progress
 from promptgen.library.operations import Library
-from promptgen.library.parsers import ParseLimits
 from promptgen.library.store import LibraryStore
 from promptgen.models import grounding as grounding_params
 from promptgen.optimize import optimize

@@ -25,13 +25,9 @@ from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.tokenizer import Tokenizer
 from promptgen.errors import ParseError
 from promptgen.intent.classifier import IntentClassifier
+from promptgen.library.documents import ParsedDocument, ParseLimits
 from promptgen.library.ingest import ingest
-from promptgen.library.parsers import (
-    SUPPORTED_SUFFIXES,
-    ParsedDocument,
-    ParseLimits,
-    parse_file,
-)
+from promptgen.library.parsers import SUPPORTED_SUFFIXES, parse_file
 from promptgen.library.sqlite import SQLiteStore
 from tests.conftest import minimal_pdf
 

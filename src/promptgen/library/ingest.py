@@ -17,13 +17,8 @@ from pathlib import Path
 from promptgen.embed.embedder import Embedder
 from promptgen.errors import ParseError
 from promptgen.library.chunking import chunk_text
-from promptgen.library.parsers import (
-    DEFAULT_LIMITS,
-    SUPPORTED_SUFFIXES,
-    ParsedDocument,
-    ParseLimits,
-    parse_file,
-)
+from promptgen.library.documents import DEFAULT_LIMITS, ParsedDocument, ParseLimits
+from promptgen.library.parsers import SUPPORTED_SUFFIXES, parse_file
 from promptgen.library.store import (
     ChunkRecord,
     DocumentRecord,

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from promptgen.errors import DocumentNotFound
+from promptgen.library.documents import DEFAULT_LIMITS, ParseLimits
 from promptgen.library.index import SearchIndex, SyncReport
 from promptgen.library.ingest import EmbedBlobs, IngestReport, Progress, ingest
-from promptgen.library.parsers import DEFAULT_LIMITS, ParseLimits
 from promptgen.library.store import DocumentPage, LibraryStats, LibraryStore, StoredDocument
 
 log = logging.getLogger(__name__)

@@ -1,64 +1,25 @@
-"""Parse files into documents: Markdown, text, HTML, PDF, JSONL corpora and chat exports."""
+"""Parse files into documents: read within the limits, pick the parser by suffix; Markdown, text,
+JSONL corpora and chat exports here, HTML in ``html_text.py``, PDF in ``pdf.py``."""
 
 from __future__ import annotations
 
-import html
-import io
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from promptgen.errors import ParseError
 from promptgen.library.conversations import parse_conversations
-
-if TYPE_CHECKING:
-    from promptgen.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """A run of text under one heading path (e.g. ``Library › Chunking``)."""
-
-    heading: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedDocument:
-    """One document found in a file; ``key`` tells documents of the same file apart."""
-
-    key: str
-    title: str
-    kind: str
-    sections: tuple[Section, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ParseLimits:
-    """What one file may cost to parse; a file beyond any bound fails, saying which and why.
-
-    The defaults are the settings' (``PROMPTGEN_MAX_FILE_BYTES`` …, see settings.py).
-    """
-
-    max_file_bytes: int = 100_000_000
-    max_pdf_pages: int = 2_000
-    max_json_depth: int = 64
-    max_text_chars: int = 50_000_000
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ParseLimits:
-        """The limits configured in ``settings``."""
-        return cls(
-            max_file_bytes=settings.max_file_bytes,
-            max_pdf_pages=settings.max_pdf_pages,
-            max_json_depth=settings.max_json_depth,
-            max_text_chars=settings.max_file_text_chars,
-        )
-
-
-DEFAULT_LIMITS = ParseLimits()
+from promptgen.library.documents import (
+    DEFAULT_LIMITS,
+    ParsedDocument,
+    ParseLimits,
+    Section,
+    too_much_text,
+)
+from promptgen.library.html_text import parse_html
+from promptgen.library.pdf import parse_pdf
 
 MARKDOWN = (".md", ".markdown")
 TEXT = (".txt", ".text", ".rst")
@@ -119,165 +80,6 @@ def parse_text(text: str, title: str) -> list[ParsedDocument]:
     """Plain text: one document, one section."""
     body = text.strip()
     return [ParsedDocument("", title, "text", (Section(title, body),) if body else ())]
-
-
-# One piece of markup, HTML5-style: a construct left open runs to the end of the file rather than
-# being scanned again from every later "<" (html.parser's quadratic time on unclosed tags).
-_MARKUP = re.compile(
-    r"""
-    <!--.*?(?:-->|\Z)                                    # comment
-  | <(?P<end>/?)(?P<name>[a-zA-Z][^\s/>]*+)             # tag, with its attributes:
-    (?P<attrs>(?:[^>=]|=\s*+"[^"]*+"?|=\s*+'[^']*+'?|=)*+)(?:>|\Z)   # '>' in a quoted value
-  | <[!?/][^>]*+(?:>|\Z)                                # doctype, CDATA, <?…?>, bogus </…>
-    """,
-    re.S | re.X,
-)
-# Elements whose content is raw text up to their end tag, never markup.
-_RAW_TEXT = frozenset({"script", "style", "title", "textarea"})
-
-
-class _HTMLText:
-    """Collects visible text by heading, skipping scripts and styles."""
-
-    _SKIP = frozenset({"script", "style", "noscript", "template", "svg"})
-    _BLOCK = frozenset(
-        {"p", "div", "li", "br", "tr", "section", "article", "pre", "table", "ul", "ol"}
-    )
-
-    def __init__(self) -> None:
-        self.title = ""
-        self.sections: list[Section] = []
-        self._heading = ""
-        self._buffer: list[str] = []
-        self._skip_depth = 0
-        self._capture: str | None = None
-        self._captured: list[str] = []
-
-    def feed(self, text: str) -> None:
-        """Every tag and run of text of ``text``, in order, in one pass."""
-        pos = 0
-        while (match := _MARKUP.search(text, pos)) is not None:
-            if match.start() > pos:
-                self.handle_data(html.unescape(text[pos : match.start()]))
-            pos = match.end()
-            name = (match.group("name") or "").lower()
-            if not name:
-                continue  # comment, declaration or bogus end tag
-            if match.group("end"):
-                self.handle_endtag(name)
-                continue
-            self.handle_starttag(name)
-            if name in _RAW_TEXT:
-                close = re.compile(rf"</{re.escape(name)}[\s/>]", re.I).search(text, pos)
-                end = close.start() if close else len(text)  # unclosed: runs to the end
-                raw = text[pos:end]
-                self.handle_data(raw if name in ("script", "style") else html.unescape(raw))
-                pos = end
-            elif (match.group("attrs") or "").rstrip().endswith("/"):
-                self.handle_endtag(name)
-        if pos < len(text):
-            self.handle_data(html.unescape(text[pos:]))
-
-    def handle_starttag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skip_depth += 1
-        elif tag == "title" or re.fullmatch(r"h[1-6]", tag):
-            self._capture, self._captured = tag, []
-        elif tag in self._BLOCK:
-            self._buffer.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skip_depth:
-            self._skip_depth -= 1
-        elif tag == self._capture:
-            text = " ".join("".join(self._captured).split())
-            if tag == "title":
-                self.title = text
-            else:
-                self.flush()
-                self._heading = text
-            self._capture = None
-
-    def handle_data(self, data: str) -> None:
-        if self._skip_depth:
-            return
-        (self._captured if self._capture else self._buffer).append(data)
-
-    def flush(self) -> None:
-        body = re.sub(r"\n\s*\n\s*", "\n\n", re.sub(r"[ \t]+", " ", "".join(self._buffer))).strip()
-        if body:
-            self.sections.append(Section(self._heading or self.title, body))
-        self._buffer = []
-
-
-def parse_html(text: str, title: str) -> list[ParsedDocument]:
-    """HTML: visible text only, sectioned by <h1>…<h6>."""
-    parser = _HTMLText()
-    parser.feed(text)
-    parser.flush()
-    doc_title = parser.title or title
-    sections = tuple(Section(s.heading or doc_title, s.text) for s in parser.sections)
-    return [ParsedDocument("", doc_title, "html", sections)]
-
-
-def parse_pdf(
-    data: bytes, path: Path, limits: ParseLimits = DEFAULT_LIMITS
-) -> list[ParsedDocument]:
-    """PDF: the text layer of each page, one section per page.
-
-    pypdf bounds what a stream may decompress to (a decompression bomb stops at its limit);
-    ``limits`` bounds the pages read and the text kept.
-    """
-    from pypdf import PdfReader
-    from pypdf.errors import LimitReachedError
-
-    pages: list[str] = []
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        # Encrypted for permissions only, a PDF opens with the empty password.
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ParseError(
-                f"{path}: the PDF is password-protected; save an unprotected copy to ingest it"
-            )
-        count = len(reader.pages)
-        if count > limits.max_pdf_pages:
-            raise ParseError(
-                f"{path}: the PDF has {count:,} pages; the limit is {limits.max_pdf_pages:,} "
-                "(PROMPTGEN_MAX_PDF_PAGES); split it or raise the limit"
-            )
-        total = 0
-        for page in reader.pages:
-            text = page.extract_text() or ""
-            total += len(text)
-            if total > limits.max_text_chars:
-                raise _too_much_text(path, limits)
-            pages.append(text)
-        meta_title = reader.metadata.title if reader.metadata else None
-    except ParseError:
-        raise
-    except LimitReachedError as exc:
-        raise ParseError(
-            f"{path}: the PDF exceeds a safety limit of the PDF reader ({exc}); "
-            "a decompression bomb or a damaged file"
-        ) from exc
-    except Exception as exc:
-        # pypdf raises many kinds of errors on damaged files (PdfReadError, ValueError,
-        # KeyError, TypeError, AssertionError, ...): each is the same answer to a person.
-        raise ParseError(
-            f"{path}: unreadable PDF ({type(exc).__name__}: {exc}); "
-            "check the file opens in a PDF viewer"
-        ) from exc
-    sections = tuple(Section(f"page {i}", p.strip()) for i, p in enumerate(pages, 1) if p.strip())
-    if not sections:
-        raise ParseError(f"{path}: the PDF has no text layer (scanned?); run OCR on it first")
-    return [ParsedDocument("", str(meta_title or path.stem), "pdf", sections)]
-
-
-def _too_much_text(path: Path, limits: ParseLimits) -> ParseError:
-    return ParseError(
-        f"{path}: more than {limits.max_text_chars:,} characters of text; the limit is "
-        "PROMPTGEN_MAX_FILE_TEXT_CHARS; split the file or raise the limit"
-    )
 
 
 def _json_depth_exceeded(value: Any, limit: int) -> bool:
@@ -438,7 +240,7 @@ def _storable(docs: list[ParsedDocument], path: Path, limits: ParseLimits) -> li
     """``docs`` with text every store can keep, or ParseError past the text limit."""
     total = sum(len(d.title) + sum(len(s.heading) + len(s.text) for s in d.sections) for d in docs)
     if total > limits.max_text_chars:
-        raise _too_much_text(path, limits)
+        raise too_much_text(path, limits)
     return [
         replace(
             doc,

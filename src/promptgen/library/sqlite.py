@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -13,6 +12,13 @@ from pathlib import Path
 
 from promptgen.errors import LibraryUnavailable
 from promptgen.library.migrations import migrate
+from promptgen.library.sqlite_faults import (
+    cannot_open,
+    ensure_same_file,
+    failure,
+    file_identity,
+    rollback,
+)
 from promptgen.library.store import (
     DOCUMENT_COLUMNS,
     Candidate,
@@ -47,55 +53,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def rollback(conn: sqlite3.Connection) -> None:
-    """Roll back the open transaction unless SQLite already has.
-
-    On a full disk (SQLITE_FULL) or an I/O error SQLite may roll back by itself; a ROLLBACK then
-    fails with "no transaction is active", which would hide the error that matters.
-    """
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
-
-
-def failure(doing: str, path: Path, exc: sqlite3.Error, busy_timeout: float = 5.0) -> str:
-    """What went wrong and what to do, for a LibraryUnavailable message."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    # An extended code (SQLITE_IOERR_WRITE, ...) keeps its primary code in the low byte.
-    primary = None if code is None else code & 0xFF
-    if primary == sqlite3.SQLITE_FULL:
-        return (
-            f"{doing} failed at {path}: the disk is full ({exc}). Nothing was written: the "
-            f"Library is as it was. Free space on the disk that holds {path.parent} (or raise "
-            "its size limit), then run it again."
-        )
-    if primary == sqlite3.SQLITE_BUSY:
-        return (
-            f"{doing} failed at {path}: another process held the Library's write lock for "
-            f"longer than {busy_timeout:g} s ({exc}); nothing was written. Run it again when "
-            "that write has finished (PROMPTGEN_SQLITE_BUSY_TIMEOUT sets how long to wait)."
-        )
-    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN):
-        name = str(getattr(exc, "sqlite_errorname", "SQLITE_IOERR"))
-        if primary == sqlite3.SQLITE_CANTOPEN:
-            what = "cannot be opened"
-        elif primary == sqlite3.SQLITE_READONLY or name.endswith(("WRITE", "FSYNC", "TRUNCATE")):
-            what = "cannot be written"
-        else:
-            what = "cannot be read or written"
-        return (
-            f"{doing} failed at {path}: the Library's files {what} ({exc}, {name}). Check that "
-            f"{path}, its -wal and -shm files and {path.parent} exist, can be written by this "
-            "process and are on a disk mounted read-write, then run it again."
-        )
-    return f"{doing} failed at {path}: {exc}"
-
-
-def _identity(path: Path) -> tuple[int, int]:
-    """Which file ``path`` names now (device, inode): a file removed or replaced differs."""
-    status = os.stat(path)
-    return status.st_dev, status.st_ino
-
-
 def fts_query(terms: list[str]) -> str:
     """An FTS5 MATCH expression that ORs the terms, each quoted so no term is read as syntax."""
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
@@ -122,12 +79,9 @@ class SQLiteStore:
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             migrate(self._conn)
-            self._file = _identity(path)
+            self._file = file_identity(path)
         except (sqlite3.Error, OSError) as exc:
-            raise LibraryUnavailable(
-                f"cannot open the Library at {path}: {exc}. If the file is damaged, move it aside "
-                "and ingest again, or point PROMPTGEN_DATABASE_URL at another file."
-            ) from exc
+            raise LibraryUnavailable(cannot_open(path, exc)) from exc
 
     def _switch_to_wal(self) -> None:
         """WAL mode, retried: switching a new file fails at once (no busy wait) while another
@@ -152,24 +106,6 @@ class SQLiteStore:
                 raise LibraryUnavailable(
                     failure(f"Library {doing}", self.path, exc, self.busy_timeout)
                 ) from exc
-
-    def _same_file(self, doing: str) -> None:
-        """LibraryUnavailable when the file was removed or replaced since it was opened.
-
-        The open connection would go on reading and writing the old file, which nothing else
-        sees any more: every write from then on would be lost without an error.
-        """
-        try:
-            now: tuple[int, int] | None = _identity(self.path)
-        except OSError:
-            now = None
-        if now != self._file:
-            what = "removed" if now is None else "replaced by another file"
-            raise LibraryUnavailable(
-                f"Library {doing} refused: {self.path} was {what} while PromptGen had it open, "
-                "so a write would be lost. Restart PromptGen to open the file now at that path "
-                "(an empty Library if none is there: ingest again)."
-            )
 
     def documents(
         self, *, library: str | None = None, path: str | None = None
@@ -289,7 +225,7 @@ class SQLiteStore:
         """Apply every write of ``plan`` in one transaction; on any error nothing changes."""
         now = _now()
         with self._guard("ingest") as conn:
-            self._same_file("ingest")
+            ensure_same_file("ingest", self.path, self._file)
             conn.execute("BEGIN IMMEDIATE")
             try:
                 generation = self._next_generation(conn)
@@ -322,7 +258,7 @@ class SQLiteStore:
     def delete_document(self, document_id: int) -> bool:
         """Delete one document and its chunks; False when there was none."""
         with self._guard("delete") as conn:
-            self._same_file("delete")
+            ensure_same_file("delete", self.path, self._file)
             if not conn.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone():
                 return False
             conn.execute("BEGIN IMMEDIATE")
@@ -385,7 +321,7 @@ class SQLiteStore:
 
         A connection of its own, so that reading a whole Library never holds up searches.
         """
-        self._same_file("reading the changes")
+        ensure_same_file("reading the changes", self.path, self._file)
         try:
             # mode=rw: a Library file removed meanwhile is an error, not a new empty file.
             where = f"{self.path.resolve().as_uri()}?mode=rw"
@@ -476,7 +412,7 @@ class SQLiteStore:
     def ping(self) -> None:
         """Run a trivial query against the real tables."""
         with self._guard("health check") as conn:
-            self._same_file("health check")
+            ensure_same_file("health check", self.path, self._file)
             conn.execute("SELECT count(*) FROM documents").fetchone()
 
     def close(self) -> None:

@@ -17,8 +17,9 @@ from pathlib import Path
 import watchfiles
 
 from promptgen.errors import LibraryUnavailable
+from promptgen.library.documents import DEFAULT_LIMITS, ParseLimits
 from promptgen.library.ingest import EmbedBlobs, IngestReport, collect_files, ingest
-from promptgen.library.parsers import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, ParseLimits
+from promptgen.library.parsers import SUPPORTED_SUFFIXES
 from promptgen.library.store import LibraryStore, StoredDocument
 
 Signature = tuple[int, int]  # (size in bytes, mtime in nanoseconds)

@@ -7,7 +7,8 @@ import uuid
 from pathlib import Path
 
 from promptgen.errors import InvalidInput, ParseError
-from promptgen.library.parsers import DEFAULT_LIMITS, ParseLimits, parse_file
+from promptgen.library.documents import DEFAULT_LIMITS, ParseLimits
+from promptgen.library.parsers import parse_file
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 
