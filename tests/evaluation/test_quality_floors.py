@@ -91,3 +91,34 @@ def test_routing_and_speed_are_reported(report: dict[str, Any], tmp_path: Path) 
     # Held out the length-blended router gets 0.512 on gsm8k (length alone 0.540-0.552).
     assert gsm8k["apgr"] >= 0.50
     assert report["speed"]["precompute_ms_p50"] > 0
+
+
+@pytest.fixture(scope="module")
+def conversation_report() -> dict[str, Any]:
+    # Issue #16's measures, in full (the sets are small): follow-ups and injection screening.
+    return harness.run(DATA, suite=SUITE, only=("followups", "injection"))
+
+
+def test_follow_ups_with_history_score_at_least_as_well_as_first_turns(
+    conversation_report: dict[str, Any],
+) -> None:
+    sets = conversation_report["followups"]
+    assert set(sets) == {"demo_followups", "tuning_followups", "heldout_followups"}
+    for row in sets.values():
+        with_history, without = row["with_history"], row["without_history"]
+        assert with_history["intent_accuracy"] >= row["first_turn_intent_accuracy"]
+        assert with_history["intent_accuracy"] > without["intent_accuracy"]
+        assert with_history["grounded_share"] >= without["grounded_share"]
+
+
+def test_injection_screen_floor(conversation_report: dict[str, Any]) -> None:
+    deepset = conversation_report["injection"]["deepset"]
+    held_out = deepset["screen"]["test (held out)"]
+    ours, keywords = held_out["ours"], held_out["baseline"]
+    # Measured: recall 0.267 at precision 1.00; nothing benign flagged (docs/quality.md).
+    assert ours["recall"] >= 0.25 and ours["precision"] >= 0.95
+    assert ours["precision"] > keywords["precision"]
+    assert ours["hard_negatives_flagged"] == 0 and ours["library_passages_flagged"] == 0
+    poisoned = deepset["poisoned"]
+    assert all(poisoned[m]["injection_outside_its_block"] == 0 for m in ("keep", "leave_out"))
+    assert poisoned["leave_out"]["flagged_injection_in_context_share"] == 0.0
