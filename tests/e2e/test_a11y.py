@@ -65,4 +65,9 @@ def test_chat_and_library_have_no_axe_violations(
         page.get_by_test_id("delete-document").first.click()
         expect(page.get_by_test_id("confirm-delete")).to_be_focused()
         assert _violations(page) == []
+
+        # A Library name the API would refuse: the inline error, the disabled controls.
+        page.get_by_label("Library name", exact=True).fill("not a name!")
+        expect(page.get_by_test_id("library-name-error")).to_be_visible()
+        assert _violations(page) == []
         assert watched.errors == []

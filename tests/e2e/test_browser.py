@@ -67,7 +67,54 @@ class Watched:
             self.page.goto(url)
 
 
+# The page header's title, its tabs and what covers them; everything in CSS pixels of the viewport.
+_HEADER_LAYOUT = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+  const header = document.querySelector('header');
+  const parts = [header.querySelector('h1'), ...header.querySelectorAll('nav button')];
+  const cards = [...document.querySelectorAll('main, footer')].filter((el) => !el.hidden);
+  return {
+    viewport: {top: 0, left: 0, bottom: innerHeight, right: innerWidth},
+    header: box(header),
+    parts: parts.map((el) => {
+      const b = box(el);
+      // Nine points across the box (clear of rounded corners): each must hit the element itself.
+      const at = (a, z) => [0.2, 0.5, 0.8].map((f) => a + f * (z - a));
+      const xs = at(b.left, b.right);
+      const ys = at(b.top, b.bottom);
+      const on_top = xs.every((x) => ys.every((y) => el.contains(document.elementFromPoint(x, y))));
+      return {name: el.textContent, box: b, on_top};
+    }),
+    cards: cards.map((el) => ({name: el.tagName.toLowerCase(), box: box(el)})),
+  };
+}"""
+
+
+def _inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
+    return all(inner[s] >= outer[s] for s in ("top", "left")) and all(
+        inner[s] <= outer[s] for s in ("bottom", "right")
+    )
+
+
+def assert_header_clear(page: Page) -> None:
+    """The header's title and tabs are whole, inside the header and the viewport, and uncovered;
+    no card below (main, the sticky composer) reaches up into the header."""
+    page.evaluate("() => window.scrollTo(0, 0)")
+    layout = page.evaluate(_HEADER_LAYOUT)
+    header = layout["header"]
+    for part in layout["parts"]:
+        assert _inside(part["box"], header), f"{part['name']!r} sticks out of the header: {layout}"
+        assert _inside(part["box"], layout["viewport"]), f"{part['name']!r} is off screen: {layout}"
+        assert part["on_top"], f"{part['name']!r} is covered by another element: {layout}"
+    for card in layout["cards"]:
+        assert card["box"]["top"] >= header["bottom"] - 0.5, (
+            f"{card['name']} overlaps the header: {layout}"
+        )
+
+
 def _shot(page: Page, name: str, tmp_path: Path) -> None:
+    assert_header_clear(page)
     folder = Path(SHOTS) if SHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / name), full_page=True)

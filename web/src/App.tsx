@@ -56,34 +56,37 @@ export function App() {
         </nav>
         <ApiKeySettings onChange={() => setKeyVersion((v) => v + 1)} />
       </header>
-      <main className="app__main">
-        {view === "library" && <LibraryPage reloadKey={keyVersion} autoFocus />}
-        <div className="messages" hidden={view !== "chat"} role="log" aria-label="Messages" data-testid="message-list">
-          {messages.length === 0 ? (
-            <p className="messages__empty">
-              Start typing: PromptGen shows the intent, grounding, cost and model before you send.
-            </p>
-          ) : (
-            <ol className="messages__list" aria-label="Conversation" data-testid="conversation">
-              {messages.map((message, index) => (
-                <li
-                  key={message.id}
-                  className={`message message--${message.role}`}
-                  data-testid="message"
-                  data-role={message.role}
-                  aria-label={`Message ${index + 1}, ${ROLE_LABEL[message.role]}`}
-                >
-                  {message.text}
-                </li>
-              ))}
-            </ol>
-          )}
-          <div ref={endRef} />
-        </div>
-      </main>
-      <footer className="app__footer" hidden={view !== "chat"}>
-        <ChatInput onSend={send} reloadKey={keyVersion} history={history} />
-      </footer>
+      {/* The sticky composer's containing block: it may cover the messages, never the header. */}
+      <div className="app__body">
+        <main className="app__main">
+          {view === "library" && <LibraryPage reloadKey={keyVersion} autoFocus />}
+          <div className="messages" hidden={view !== "chat"} role="log" aria-label="Messages" data-testid="message-list">
+            {messages.length === 0 ? (
+              <p className="messages__empty">
+                Start typing: PromptGen shows the intent, grounding, cost and model before you send.
+              </p>
+            ) : (
+              <ol className="messages__list" aria-label="Conversation" data-testid="conversation">
+                {messages.map((message, index) => (
+                  <li
+                    key={message.id}
+                    className={`message message--${message.role}`}
+                    data-testid="message"
+                    data-role={message.role}
+                    aria-label={`Message ${index + 1}, ${ROLE_LABEL[message.role]}`}
+                  >
+                    {message.text}
+                  </li>
+                ))}
+              </ol>
+            )}
+            <div ref={endRef} />
+          </div>
+        </main>
+        <footer className="app__footer" hidden={view !== "chat"}>
+          <ChatInput onSend={send} reloadKey={keyVersion} history={history} />
+        </footer>
+      </div>
     </div>
   );
 }

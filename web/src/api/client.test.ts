@@ -1,6 +1,25 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { errorResponse, installFakeServer, jsonResponse, makeResult } from "../test/fakeServer";
-import { API_KEY_STORAGE, ApiError, getApiKey, getConfig, precompute, setApiKey } from "./client";
+import openapi from "../../openapi.json?raw";
+import {
+  API_KEY_STORAGE,
+  ApiError,
+  getApiKey,
+  getConfig,
+  getLibraryName,
+  LIBRARY_NAME_MAX,
+  LIBRARY_NAME_PATTERN,
+  LIBRARY_STORAGE,
+  libraryNameError,
+  precompute,
+  setApiKey,
+  setLibraryName,
+} from "./client";
+
+interface OpenApiParameter {
+  name: string;
+  schema: { anyOf?: { type: string; pattern?: string; minLength?: number; maxLength?: number }[] };
+}
 
 afterEach(() => setApiKey(null));
 
@@ -62,5 +81,35 @@ describe("api client", () => {
     const pending = precompute("hello", controller.signal);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("checks Library names as the API does (its `library` parameter in openapi.json)", () => {
+    const paths = (JSON.parse(openapi) as { paths: Record<string, Record<string, unknown>> }).paths;
+    const listing = paths["/api/library/documents"].get as { parameters: OpenApiParameter[] };
+    const library = listing.parameters.find((p) => p.name === "library");
+    const rule = library?.schema.anyOf?.find((s) => s.type === "string");
+    expect(rule).toMatchObject({
+      pattern: LIBRARY_NAME_PATTERN.source,
+      minLength: 1,
+      maxLength: LIBRARY_NAME_MAX,
+    });
+
+    for (const good of ["a", "team-a", "Team_A.v2", "x".repeat(64)]) {
+      expect(libraryNameError(good)).toBeNull();
+    }
+    for (const bad of ["", "team a", "tëam", "a/b", "x".repeat(65), "name!"]) {
+      expect(libraryNameError(bad)).toMatch(/1–64 characters/);
+    }
+  });
+
+  it("remembers the Library name like the API key; blank or invalid reads as the default", () => {
+    setLibraryName(" team-a ");
+    expect(localStorage.getItem(LIBRARY_STORAGE)).toBe("team-a");
+    expect(getLibraryName()).toBe("team-a");
+    setLibraryName("  ");
+    expect(localStorage.getItem(LIBRARY_STORAGE)).toBeNull();
+    expect(getLibraryName()).toBeNull();
+    localStorage.setItem(LIBRARY_STORAGE, "not valid!");
+    expect(getLibraryName()).toBeNull();
   });
 });

@@ -53,6 +53,43 @@ export function setApiKey(key: string | null): void {
   }
 }
 
+/** localStorage key of the Library the Library page works on (absent: the server's default). */
+export const LIBRARY_STORAGE = "promptgen.library";
+
+/** The Library names the API takes (`library` query parameter: 1–64 of these characters). */
+export const LIBRARY_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+export const LIBRARY_NAME_MAX = 64;
+
+/** Why the API would refuse `name` as a Library name, or null when it would take it. */
+export function libraryNameError(name: string): string | null {
+  if (name.length >= 1 && name.length <= LIBRARY_NAME_MAX && LIBRARY_NAME_PATTERN.test(name)) {
+    return null;
+  }
+  const allowed = "letters A–Z and a–z, digits, “_”, “.” and “-”";
+  return `A Library name is 1–${LIBRARY_NAME_MAX} characters: ${allowed}.`;
+}
+
+/** The stored Library name, or null (the server's default). Unreadable storage reads as none. */
+export function getLibraryName(): string | null {
+  try {
+    const name = globalThis.localStorage?.getItem(LIBRARY_STORAGE)?.trim();
+    return name && libraryNameError(name) === null ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remember the Library name in this browser; null or blank forgets it (the server's default). */
+export function setLibraryName(name: string | null): void {
+  try {
+    const trimmed = name?.trim();
+    if (trimmed) globalThis.localStorage?.setItem(LIBRARY_STORAGE, trimmed);
+    else globalThis.localStorage?.removeItem(LIBRARY_STORAGE);
+  } catch {
+    // Storage refused (quota, privacy mode): the name simply is not remembered.
+  }
+}
+
 function headers(json: boolean): Record<string, string> {
   const out: Record<string, string> = { Accept: "application/json" };
   if (json) out["Content-Type"] = "application/json";

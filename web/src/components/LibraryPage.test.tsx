@@ -1,6 +1,6 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { API_KEY_STORAGE } from "../api/client";
+import { API_KEY_STORAGE, LIBRARY_STORAGE } from "../api/client";
 import type { LibraryDocument } from "../api/types";
 import { App } from "../App";
 import { CONFIG, errorResponse, jsonResponse } from "../test/fakeServer";
@@ -38,6 +38,7 @@ class FakeXhr {
   status = 0;
   statusText = "";
   responseText = "";
+  aborted = false;
   private listeners: Record<string, ((event: unknown) => void)[]> = {};
   private uploadListeners: Record<string, ((event: unknown) => void)[]> = {};
   upload = {
@@ -62,6 +63,7 @@ class FakeXhr {
     this.body = body;
   }
   abort() {
+    this.aborted = true;
     this.listeners.abort?.forEach((fn) => fn({}));
   }
   progress(loaded: number, total: number) {
@@ -223,6 +225,144 @@ describe("LibraryPage", () => {
     fireEvent.submit(box.closest("form")!);
     expect((await screen.findByTestId("search-error")).textContent).toContain("down");
     expect(screen.queryByTestId("search-hit")).toBeNull();
+  });
+
+  it("lists, uploads into and searches the named Library, and remembers the name", async () => {
+    const fetchMock = fakeFetch((url) =>
+      url.pathname === "/api/library/search"
+        ? jsonResponse({ hits: [] })
+        : jsonResponse({ documents: [{ ...doc(1), library: url.searchParams.get("library") ?? "default" }], total: 1 }),
+    );
+    vi.stubGlobal("XMLHttpRequest", FakeXhr);
+    const { unmount } = render(<LibraryPage />);
+    const field = screen.getByLabelText("Library name") as HTMLInputElement;
+    expect(field.value).toBe("");
+    await screen.findAllByTestId("library-document");
+    // No name: the server's default for uploads and searches; the list spans every Library,
+    // so its rows say which.
+    expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe("/api/library/documents?limit=20&offset=0");
+    expect(screen.getByRole("columnheader", { name: "Library" })).toBeTruthy();
+
+    fireEvent.change(field, { target: { value: "team-a" } });
+    await waitFor(() =>
+      expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe(
+        "/api/library/documents?library=team-a&limit=20&offset=0",
+      ),
+    );
+    expect(localStorage.getItem(LIBRARY_STORAGE)).toBe("team-a");
+    await screen.findAllByTestId("library-document");
+    expect(screen.queryByRole("columnheader", { name: "Library" })).toBeNull();
+
+    fireEvent.change(screen.getByLabelText("Choose files to upload"), {
+      target: { files: [new File(["x"], "a.md")] },
+    });
+    expect(FakeXhr.last!.url).toBe("/api/library/documents?library=team-a");
+    expect(screen.getByTestId("upload-status").textContent).toContain("a.md to the Library “team-a”");
+    act(() =>
+      FakeXhr.last!.respond(200, { added: 1, updated: 0, unchanged: 0, removed: 0, chunks: 1, seconds: 0, failed: [] }),
+    );
+
+    const box = screen.getByLabelText("Search the Library");
+    fireEvent.change(box, { target: { value: "alpha" } });
+    fireEvent.submit(box.closest("form")!);
+    await screen.findByTestId("search-summary");
+    const searched = fetchMock.mock.calls.map(([url]) => String(url)).filter((u) => u.includes("/search"));
+    expect(searched).toEqual(["/api/library/search?q=alpha&k=10&library=team-a"]);
+
+    // Remembered: the page opens on it again.
+    unmount();
+    render(<LibraryPage />);
+    expect((screen.getByLabelText("Library name") as HTMLInputElement).value).toBe("team-a");
+    await waitFor(() => expect(String(fetchMock.mock.calls.at(-1)?.[0])).toContain("library=team-a"));
+
+    // Blank: back to the server's default, and forgotten.
+    fireEvent.change(screen.getByLabelText("Library name"), { target: { value: " " } });
+    expect(localStorage.getItem(LIBRARY_STORAGE)).toBeNull();
+    await waitFor(() =>
+      expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe("/api/library/documents?limit=20&offset=0"),
+    );
+  });
+
+  it("shows why a Library name is refused and sends nothing until it is fixed", async () => {
+    localStorage.setItem(LIBRARY_STORAGE, "team-a");
+    const fetchMock = fakeFetch(() => jsonResponse({ documents: [doc(1)], total: 1 }));
+    vi.stubGlobal("XMLHttpRequest", FakeXhr);
+    render(<LibraryPage />);
+    await screen.findAllByTestId("library-document");
+    const calls = fetchMock.mock.calls.length;
+
+    for (const bad of ["team a", "x".repeat(65), "naïve"]) {
+      const field = screen.getByLabelText("Library name");
+      fireEvent.change(field, { target: { value: bad } });
+      const error = screen.getByTestId("library-name-error");
+      expect(error.textContent).toContain("1–64 characters");
+      expect(field.getAttribute("aria-invalid")).toBe("true");
+      expect(field.getAttribute("aria-describedby")).toContain(error.id);
+      expect(screen.getByTestId("library-count").textContent).toContain("Fix the Library name");
+      expect(screen.queryAllByTestId("library-document")).toHaveLength(0);
+    }
+    expect(localStorage.getItem(LIBRARY_STORAGE)).toBe("team-a"); // the last valid name is kept
+
+    expect(screen.getByLabelText("Choose files to upload")).toHaveProperty("disabled", true);
+    const box = screen.getByLabelText("Search the Library");
+    fireEvent.change(box, { target: { value: "alpha" } });
+    expect(screen.getByRole("button", { name: "Search" })).toHaveProperty("disabled", true);
+    fireEvent.submit(box.closest("form")!);
+    fireEvent.drop(screen.getByTestId("library-dropzone"), {
+      dataTransfer: { files: [new File(["x"], "a.md")] },
+    });
+    expect(screen.getByTestId("upload-error").textContent).toContain("Not uploaded");
+    expect(FakeXhr.last).toBeNull();
+    await act(async () => {});
+    expect(fetchMock.mock.calls.length).toBe(calls);
+
+    fireEvent.change(screen.getByLabelText("Library name"), { target: { value: "x".repeat(64) } });
+    expect(screen.queryByTestId("library-name-error")).toBeNull();
+    expect(screen.getByLabelText("Library name").getAttribute("aria-invalid")).toBeNull();
+    await screen.findAllByTestId("library-document");
+    expect(String(fetchMock.mock.calls.at(-1)?.[0])).toContain(`library=${"x".repeat(64)}`);
+  });
+
+  it("cancels an upload in progress: the request is aborted and the page is not left busy", async () => {
+    const fetchMock = fakeFetch(() => jsonResponse({ documents: [], total: 0 }));
+    vi.stubGlobal("XMLHttpRequest", FakeXhr);
+    render(<LibraryPage />);
+    await screen.findByText("The Library is empty.");
+    const input = screen.getByLabelText("Choose files to upload") as HTMLInputElement;
+    expect(screen.queryByRole("button", { name: "Cancel upload" })).toBeNull();
+
+    input.focus();
+    fireEvent.change(input, { target: { files: [new File(["x"], "big.pdf")] } });
+    const xhr = FakeXhr.last!;
+    act(() => xhr.progress(10, 100));
+    expect(input.disabled).toBe(true);
+    const cancel = screen.getByRole("button", { name: "Cancel upload" });
+    expect(document.activeElement).toBe(cancel); // the disabled input's focus moved to Cancel
+    fireEvent.drop(screen.getByTestId("library-dropzone"), {
+      dataTransfer: { files: [new File(["y"], "other.md")] },
+    });
+    expect(FakeXhr.last).toBe(xhr); // one upload at a time: Cancel stops this one
+    const listed = fetchMock.mock.calls.length;
+
+    fireEvent.click(cancel);
+    expect(xhr.aborted).toBe(true);
+    const status = await screen.findByText(/^Upload cancelled\./);
+    expect(status.textContent).toContain("either unchanged or fully updated");
+    expect(screen.queryByRole("button", { name: "Cancel upload" })).toBeNull();
+    expect(screen.queryByTestId("upload-progress")).toBeNull();
+    expect(screen.queryByTestId("upload-error")).toBeNull();
+    expect(input.disabled).toBe(false);
+    expect(document.activeElement).toBe(input);
+    // The server may have finished before the abort reached it: the list is read again.
+    await waitFor(() => expect(fetchMock.mock.calls.length).toBe(listed + 1));
+
+    // Nothing stuck: the next upload goes through.
+    fireEvent.change(input, { target: { files: [new File(["x"], "small.md")] } });
+    act(() =>
+      FakeXhr.last!.respond(200, { added: 1, updated: 0, unchanged: 0, removed: 0, chunks: 1, seconds: 0, failed: [] }),
+    );
+    expect((await screen.findByTestId("upload-status")).textContent).toContain("1 added");
+    expect(screen.queryByText(/Upload cancelled/)).toBeNull();
   });
 
   it("is reachable from the App's nav, which moves the focus to its heading", async () => {

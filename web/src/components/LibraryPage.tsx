@@ -1,7 +1,7 @@
 /**
- * The Library page: upload documents (file picker or drag and drop, with progress), list them
- * page by page, delete one (after a confirmation) and search the passages. Every call goes
- * through ../api/client, so the stored API key is sent.
+ * The Library page: choose the Library by name, upload documents (file picker or drag and drop,
+ * with progress, cancellable), list them page by page, delete one (after a confirmation) and
+ * search the passages. Every call goes through ../api/client, so the stored API key is sent.
  */
 import {
   useCallback,
@@ -24,6 +24,7 @@ import {
   type LibraryDocument,
   type SearchHit,
 } from "../api/client";
+import { useLibraryName } from "../hooks/useLibraryName";
 
 export const PAGE_SIZE = 20;
 
@@ -64,15 +65,24 @@ function summarize(result: IngestResult): string {
 
 type Upload =
   | { state: "idle" }
-  | { state: "sending"; names: string[]; loaded: number; total: number }
+  | { state: "sending"; names: string[]; library: string | null; loaded: number; total: number }
   | { state: "done"; result: IngestResult }
+  | { state: "cancelled" }
   | { state: "failed"; message: string };
+
+/** Where an upload goes, for its progress line. */
+function destination(library: string | null): string {
+  return library ? ` to the Library “${library}”` : "";
+}
 
 export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPageProps) {
   const ids = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const fileInputRef = useRef<HTMLInputElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   const listHeadingRef = useRef<HTMLHeadingElement>(null);
+  const libraryName = useLibraryName();
+  const { error: libraryError, library } = libraryName;
 
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<DocumentList | null>(null);
@@ -82,6 +92,10 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
 
   const [upload, setUpload] = useState<Upload>({ state: "idle" });
   const [dragging, setDragging] = useState(false);
+  const uploadAbort = useRef<AbortController | null>(null);
+  // Where the focus goes once an upload starts or ends: the control it was on goes away (Cancel)
+  // or is disabled (the file input).
+  const focusAfterUpload = useRef<"cancel" | "files" | null>(null);
 
   const [confirming, setConfirming] = useState<number | null>(null);
   const [deleteStatus, setDeleteStatus] = useState<string | null>(null);
@@ -100,9 +114,13 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
   }, [autoFocus]);
 
   useEffect(() => {
+    if (libraryError) {
+      setLoading(false);
+      return;
+    }
     const controller = new AbortController();
     setLoading(true);
-    listDocuments({ limit: PAGE_SIZE, offset }, controller.signal)
+    listDocuments({ library, limit: PAGE_SIZE, offset }, controller.signal)
       .then((answer) => {
         setPage(answer);
         setListError(null);
@@ -118,7 +136,14 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
         if (!controller.signal.aborted) setLoading(false);
       });
     return () => controller.abort();
-  }, [offset, listVersion, reloadKey]);
+  }, [library, libraryError, offset, listVersion, reloadKey]);
+
+  useEffect(() => {
+    const next = focusAfterUpload.current;
+    focusAfterUpload.current = null;
+    if (next === "cancel") cancelRef.current?.focus();
+    else if (next === "files") fileInputRef.current?.focus();
+  }, [upload.state]);
 
   // Cancelling a delete puts the focus back on that document's Delete button.
   useEffect(() => {
@@ -133,25 +158,63 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
 
   const send = useCallback(
     (files: File[]) => {
-      if (files.length === 0) return;
-      setUpload({ state: "sending", names: files.map((f) => f.name), loaded: 0, total: 0 });
+      // One upload at a time (the file input is disabled meanwhile): Cancel aborts that one.
+      if (files.length === 0 || uploadAbort.current) return;
+      if (libraryError) {
+        setUpload({ state: "failed", message: `Not uploaded: ${libraryError}` });
+        return;
+      }
+      const controller = new AbortController();
+      uploadAbort.current = controller;
+      if (document.activeElement === fileInputRef.current) focusAfterUpload.current = "cancel";
+      const names = files.map((f) => f.name);
+      setUpload({ state: "sending", names, library, loaded: 0, total: 0 });
+      const settle = (next: Upload) => {
+        uploadAbort.current = null;
+        if (fileInputRef.current) fileInputRef.current.value = "";
+        if (document.activeElement === cancelRef.current) focusAfterUpload.current = "files";
+        setUpload(next);
+      };
       uploadDocuments(files, {
+        library,
+        signal: controller.signal,
         onProgress: ({ loaded, total }) =>
           setUpload((previous) =>
             previous.state === "sending" ? { ...previous, loaded, total } : previous,
           ),
       })
         .then((result) => {
-          setUpload({ state: "done", result });
+          settle({ state: "done", result });
           reload();
         })
-        .catch((error: unknown) => setUpload({ state: "failed", message: describeError(error) }))
-        .finally(() => {
-          if (fileInputRef.current) fileInputRef.current.value = "";
+        .catch((error: unknown) => {
+          if (!isAbortError(error)) {
+            settle({ state: "failed", message: describeError(error) });
+            return;
+          }
+          // The server ingests a request whole or not at all: it may have finished before the
+          // abort reached it, so the list is read again.
+          settle({ state: "cancelled" });
+          reload();
         });
     },
-    [reload],
+    [library, libraryError, reload],
   );
+
+  const cancelUpload = () => uploadAbort.current?.abort();
+
+  const chooseLibrary = (text: string) => {
+    libraryName.setText(text);
+    setOffset(0);
+    setPage(null);
+    setListError(null);
+    setConfirming(null);
+    setDeleteStatus(null);
+    setDeleteError(null);
+    setHits(null);
+    setSearchError(null);
+    setUpload((previous) => (previous.state === "sending" ? previous : { state: "idle" }));
+  };
 
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault();
@@ -174,9 +237,9 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
   const search = (event: FormEvent) => {
     event.preventDefault();
     const q = queryText.trim();
-    if (!q) return;
+    if (!q || libraryError) return;
     setSearching(true);
-    searchLibrary(q, { k: 10 })
+    searchLibrary(q, { k: 10, library })
       .then((answer) => {
         setHits(answer.hits);
         setSearchedFor(q);
@@ -189,8 +252,14 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
       .finally(() => setSearching(false));
   };
 
-  const total = page?.total ?? 0;
-  const documents = page?.documents ?? [];
+  const total = libraryError ? 0 : (page?.total ?? 0);
+  const documents = libraryError ? [] : (page?.documents ?? []);
+  // No name: the server lists every Library the key may use, so each row says which.
+  const showLibrary = library === null;
+  let countText = `Showing ${offset + 1}–${offset + documents.length} of ${total}.`;
+  if (libraryError) countText = "Fix the Library name above to see its documents.";
+  else if (loading && !page) countText = "Loading…";
+  else if (total === 0) countText = "The Library is empty.";
   const percent =
     upload.state === "sending" && upload.total > 0
       ? Math.round((upload.loaded / upload.total) * 100)
@@ -201,6 +270,37 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
       <h2 ref={headingRef} tabIndex={-1} className="library__heading">
         Library
       </h2>
+
+      <div className="library__picker">
+        <label htmlFor={`${ids}-library`}>Library name</label>
+        <input
+          id={`${ids}-library`}
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="the server's default"
+          value={libraryName.text}
+          onChange={(event) => chooseLibrary(event.target.value)}
+          aria-invalid={libraryError ? true : undefined}
+          aria-describedby={`${ids}-library-hint${libraryError ? ` ${ids}-library-error` : ""}`}
+          data-testid="library-name-input"
+        />
+        <p id={`${ids}-library-hint`} className="library__muted">
+          Uploads, searches and the list use this Library; remembered in this browser. Empty: the
+          server's default Library (the list then shows every Library your key may use).
+        </p>
+        <div aria-live="polite">
+          {libraryError && (
+            <p
+              id={`${ids}-library-error`}
+              className="library__error"
+              data-testid="library-name-error"
+            >
+              {libraryError} Nothing is sent until it is fixed.
+            </p>
+          )}
+        </div>
+      </div>
 
       <section className="library__section" aria-labelledby={`${ids}-upload`}>
         <h3 id={`${ids}-upload`}>Upload documents</h3>
@@ -225,7 +325,7 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
             type="file"
             multiple
             aria-describedby={`${ids}-drop-hint`}
-            disabled={upload.state === "sending"}
+            disabled={upload.state === "sending" || libraryError !== null}
             onChange={(event) => send(Array.from(event.target.files ?? []))}
             data-testid="library-file-input"
           />
@@ -236,7 +336,10 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
         <div aria-live="polite" data-testid="upload-status">
           {upload.state === "sending" && (
             <p>
-              <label htmlFor={`${ids}-progress`}>Uploading {upload.names.join(", ")}</label>{" "}
+              <label htmlFor={`${ids}-progress`}>
+                Uploading {upload.names.join(", ")}
+                {destination(upload.library)}
+              </label>{" "}
               <progress
                 id={`${ids}-progress`}
                 max={100}
@@ -244,6 +347,11 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
                 data-testid="upload-progress"
               />{" "}
               {percent !== null ? `${percent} %` : ""}
+            </p>
+          )}
+          {upload.state === "cancelled" && (
+            <p>
+              Upload cancelled. The Library is either unchanged or fully updated with these files.
             </p>
           )}
           {upload.state === "done" && (
@@ -261,6 +369,17 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
             </>
           )}
         </div>
+        {upload.state === "sending" && (
+          <button
+            ref={cancelRef}
+            type="button"
+            className="button"
+            onClick={cancelUpload}
+            data-testid="cancel-upload"
+          >
+            Cancel upload
+          </button>
+        )}
         {upload.state === "failed" && (
           <p role="alert" className="library__error" data-testid="upload-error">
             {upload.message}
@@ -279,7 +398,11 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
             onChange={(event) => setQueryText(event.target.value)}
             data-testid="library-search-input"
           />
-          <button type="submit" className="button" disabled={!queryText.trim() || searching}>
+          <button
+            type="submit"
+            className="button"
+            disabled={!queryText.trim() || searching || libraryError !== null}
+          >
             Search
           </button>
         </form>
@@ -316,11 +439,7 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
           Documents
         </h3>
         <p aria-live="polite" className="library__muted" data-testid="library-count">
-          {loading && !page
-            ? "Loading…"
-            : total === 0
-              ? "The Library is empty."
-              : `Showing ${offset + 1}–${offset + documents.length} of ${total}.`}
+          {countText}
           {deleteStatus ? ` ${deleteStatus}` : ""}
         </p>
         {listError && (
@@ -339,9 +458,14 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
         {documents.length > 0 && (
           <div className="library__table-wrap">
             <table className="library__table" data-testid="library-documents">
-              <caption className="sr-only">Documents in the Library</caption>
+              <caption className="sr-only">
+                {library
+                  ? `Documents in the Library “${library}”`
+                  : "Documents in every Library you may use"}
+              </caption>
               <thead>
                 <tr>
+                  {showLibrary && <th scope="col">Library</th>}
                   <th scope="col">Source</th>
                   <th scope="col">Title</th>
                   <th scope="col">Passages</th>
@@ -354,6 +478,7 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
               <tbody>
                 {documents.map((doc) => (
                   <tr key={doc.id} data-testid="library-document">
+                    {showLibrary && <td>{doc.library}</td>}
                     <td className="library__source">{doc.source}</td>
                     <td>{doc.title}</td>
                     <td>{doc.chunks}</td>
