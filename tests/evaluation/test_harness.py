@@ -8,15 +8,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from promptgen.cli import app
-
-
-def _write(path: Path, rows: list[dict[str, object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+from tests.evaluation.jsonl import write_jsonl
 
 
 def _data(root: Path) -> Path:
-    _write(
+    write_jsonl(
         root / "intent" / "mini.jsonl",
         [
             {"id": "1", "text": "write a python function that reverses a list", "label": "code"},
@@ -43,9 +39,9 @@ def _data(root: Path) -> Path:
         },
     ]
     col = root / "retrieval" / "earth"
-    _write(col / "corpus.jsonl", corpus)
-    _write(col / "corpus_refusal.jsonl", corpus[:2])
-    _write(
+    write_jsonl(col / "corpus.jsonl", corpus)
+    write_jsonl(col / "corpus_refusal.jsonl", corpus[:2])
+    write_jsonl(
         col / "queries.jsonl",
         [
             {
@@ -62,7 +58,7 @@ def _data(root: Path) -> Path:
             },
         ],
     )
-    _write(
+    write_jsonl(
         col / "queries_refusal.jsonl",
         [
             {
@@ -79,7 +75,7 @@ def _data(root: Path) -> Path:
             },
         ],
     )
-    _write(
+    write_jsonl(
         root / "routing" / "mini.jsonl",
         [
             {
@@ -98,13 +94,13 @@ def _data(root: Path) -> Path:
         ],
     )
     # Per-turn judge scores: a routing file of another schema, skipped with one line.
-    _write(root / "routing" / "judged.jsonl", [{"question_id": 1, "turn": 1, "score": 8}])
+    write_jsonl(root / "routing" / "judged.jsonl", [{"question_id": 1, "turn": 1, "score": 8}])
     return root
 
 
 def _suite(root: Path) -> Path:
     """Our own evaluation folder: one intent set and one probe over a two-section Library."""
-    _write(
+    write_jsonl(
         root / "own" / "intent" / "ours.jsonl",
         [{"id": "o1", "text": "draft a short poem about rain", "label": "writing"}],
     )
@@ -116,7 +112,7 @@ def _suite(root: Path) -> Path:
         "Nightly backups of the SQLite Library are copied to object storage at 02:00 UTC.\n",
         encoding="utf-8",
     )
-    _write(
+    write_jsonl(
         root / "probe" / "answerable.jsonl",
         [
             {
@@ -127,8 +123,8 @@ def _suite(root: Path) -> Path:
             }
         ],
     )
-    _write(root / "probe" / "lookalike.jsonl", [{"id": "l1", "text": "what is 15% of 80"}])
-    _write(
+    write_jsonl(root / "probe" / "lookalike.jsonl", [{"id": "l1", "text": "what is 15% of 80"}])
+    write_jsonl(
         root / "probe" / "off.jsonl",
         [{"id": "f1", "text": "suggest a vegetarian lasagna recipe with spinach"}],
     )

@@ -3,17 +3,12 @@ detector missed, on tiny sets we make here."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from promptgen.evaluation.secrets import evaluate
+from tests.evaluation.jsonl import write_jsonl
 
 KEY = "ghp_" + "Zq8Lm2Vx7Rt4Nc1Bw9Ks3Hd6Fy0Pj5Ga2UeW"  # 36 after the prefix
-
-
-def _write(path: Path, rows: list[dict[str, object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
 
 
 def test_each_set_is_scored_apart_with_the_kinds_missed(tmp_path: Path) -> None:
@@ -22,11 +17,11 @@ def test_each_set_is_scored_apart_with_the_kinds_missed(tmp_path: Path) -> None:
     found = {"kind": "github-token", "category": "secret", "start": start, "end": start + 40}
     # A "secret" no rule knows: labelled, so the detector misses it.
     odd = "my locker code is 4417, do not share"
-    _write(
+    write_jsonl(
         tmp_path / "secrets" / "drafts.jsonl",
         [{"id": "a", "text": text, "findings": [found]}],
     )
-    _write(
+    write_jsonl(
         tmp_path / "secrets" / "heldout.jsonl",
         [
             {"id": "b", "text": text, "findings": [found]},

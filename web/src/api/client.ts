@@ -32,25 +32,36 @@ export function isAbortError(error: unknown): boolean {
   );
 }
 
-/** The stored API key, or null. Storage can be unavailable (privacy modes): that reads as no key. */
-export function getApiKey(): string | null {
+/** A remembered, trimmed setting, or null. Storage can be unavailable (privacy modes): that
+ * reads as nothing remembered. */
+function readStored(storageKey: string): string | null {
   try {
-    const key = globalThis.localStorage?.getItem(API_KEY_STORAGE);
-    return key && key.trim() ? key.trim() : null;
+    return globalThis.localStorage?.getItem(storageKey)?.trim() || null;
   } catch {
     return null;
   }
 }
 
+/** Remember a setting in this browser; null or blank forgets it. Storage refused (quota,
+ * privacy mode): the setting simply is not remembered. */
+function writeStored(storageKey: string, value: string | null): void {
+  try {
+    const trimmed = value?.trim();
+    if (trimmed) globalThis.localStorage?.setItem(storageKey, trimmed);
+    else globalThis.localStorage?.removeItem(storageKey);
+  } catch {
+    // Not remembered; nothing else depends on it.
+  }
+}
+
+/** The stored API key, or null. */
+export function getApiKey(): string | null {
+  return readStored(API_KEY_STORAGE);
+}
+
 /** Store the API key for later requests; null or blank removes it. */
 export function setApiKey(key: string | null): void {
-  try {
-    const trimmed = key?.trim();
-    if (trimmed) globalThis.localStorage?.setItem(API_KEY_STORAGE, trimmed);
-    else globalThis.localStorage?.removeItem(API_KEY_STORAGE);
-  } catch {
-    // Storage refused (quota, privacy mode): the key simply is not remembered.
-  }
+  writeStored(API_KEY_STORAGE, key);
 }
 
 /** localStorage key of the Library the Library page works on (absent: the server's default). */
@@ -69,25 +80,16 @@ export function libraryNameError(name: string): string | null {
   return `A Library name is 1–${LIBRARY_NAME_MAX} characters: ${allowed}.`;
 }
 
-/** The stored Library name, or null (the server's default). Unreadable storage reads as none. */
+/** The stored Library name, or null (the server's default); one the API would refuse reads as
+ * none. */
 export function getLibraryName(): string | null {
-  try {
-    const name = globalThis.localStorage?.getItem(LIBRARY_STORAGE)?.trim();
-    return name && libraryNameError(name) === null ? name : null;
-  } catch {
-    return null;
-  }
+  const name = readStored(LIBRARY_STORAGE);
+  return name && libraryNameError(name) === null ? name : null;
 }
 
 /** Remember the Library name in this browser; null or blank forgets it (the server's default). */
 export function setLibraryName(name: string | null): void {
-  try {
-    const trimmed = name?.trim();
-    if (trimmed) globalThis.localStorage?.setItem(LIBRARY_STORAGE, trimmed);
-    else globalThis.localStorage?.removeItem(LIBRARY_STORAGE);
-  } catch {
-    // Storage refused (quota, privacy mode): the name simply is not remembered.
-  }
+  writeStored(LIBRARY_STORAGE, name);
 }
 
 function headers(json: boolean): Record<string, string> {
