@@ -159,6 +159,26 @@ def _within_budget(
     return tuple(context)
 
 
+def _below_threshold(best: Hit | None, threshold: float, *, left_out: int) -> Grounding:
+    """The refusal when no passage reaches the threshold, naming the best one and what
+    screening left out."""
+    confidence = best.score if best else 0.0
+    where = f" ({best.source})" if best else ""
+    why = (
+        f" ({left_out} passage(s) that carry instructions aimed at a model or hidden text "
+        "were left out)"
+        if left_out
+        else ""
+    )
+    return _refuse(
+        "no_grounding",
+        f"no Library passage grounds this draft: best score {confidence:.2f}{where} is below "
+        f"the grounding threshold {threshold:.2f}{why}",
+        confidence=confidence,
+        threshold=threshold,
+    )
+
+
 def decide(
     retrieval: Retrieval,
     *,
@@ -197,22 +217,7 @@ def decide(
     scored = screened(every, flagged)
     best = max(scored, key=lambda h: h.score, default=None)
     if best is None or best.score < threshold:
-        confidence = best.score if best else 0.0
-        where = f" ({best.source})" if best else ""
-        left_out = len(every) - len(scored)
-        why = (
-            f" ({left_out} passage(s) that carry instructions aimed at a model or hidden text "
-            "were left out)"
-            if left_out
-            else ""
-        )
-        return _refuse(
-            "no_grounding",
-            f"no Library passage grounds this draft: best score {confidence:.2f}{where} is below "
-            f"the grounding threshold {threshold:.2f}{why}",
-            confidence=confidence,
-            threshold=threshold,
-        )
+        return _below_threshold(best, threshold, left_out=len(every) - len(scored))
     context = _within_budget(scored, threshold, max_passages, max_tokens, count_tokens)
     return Grounding(True, best.score, context, None, threshold)
 

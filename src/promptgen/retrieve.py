@@ -262,6 +262,22 @@ def _searched_terms(
     return chosen
 
 
+def _scored(
+    candidates: list[Candidate],
+    terms: list[str],
+    weights: dict[str, float],
+    average_length: float,
+    term_counts: Callable[[str], tuple[Counter[str], int]],
+) -> list[_Scored]:
+    """Each candidate's BM25 over all the draft's terms and its coverage of the content terms."""
+    coverage_weights = {t: weights[t] for t in content_terms(terms)}
+    coverage_total = sum(coverage_weights.values())  # once per draft, not once per candidate
+    return [
+        _score(c, *term_counts(c.terms), weights, coverage_weights, coverage_total, average_length)
+        for c in candidates
+    ]
+
+
 def retrieve(
     store: Searchable,
     text: str,
@@ -285,19 +301,7 @@ def retrieve(
     candidates = store.search(
         _searched_terms(terms, weights, corpus.frequencies), library=library, k=max(k, POOL)
     )
-    coverage_weights = {t: weights[t] for t in content_terms(terms)}
-    coverage_total = sum(coverage_weights.values())  # once per draft, not once per candidate
-    scored = [
-        _score(
-            c,
-            *term_counts(c.terms),
-            weights,
-            coverage_weights,
-            coverage_total,
-            corpus.average_length,
-        )
-        for c in candidates
-    ]
+    scored = _scored(candidates, terms, weights, corpus.average_length, term_counts)
     if fusion is not None and scored:
         if query_vector is None and embedder is not None:
             query_vector = embedder.embed_one(text)

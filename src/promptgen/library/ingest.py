@@ -154,6 +154,34 @@ def _plan(
     return pending, deletes
 
 
+def _diff(
+    store: LibraryStore,
+    files: list[Path],
+    chunker: ChunkPool,
+    report: IngestReport,
+    library: str,
+    limits: ParseLimits,
+    root: Path | None,
+    progress: Progress | None,
+) -> list[int]:
+    """Parse and diff each file against the store: the documents to (re)write go to
+    ``chunker``, the ids to delete are returned, failures and counts land in ``report``."""
+    deletes: list[int] = []
+    for path in files:
+        report.files += 1
+        try:
+            docs = parse_file(path, limits)
+        except ParseError as exc:
+            report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
+        else:
+            pending, file_deletes = _plan(store, path, docs, library, report, root)
+            chunker.add(pending)
+            deletes.extend(file_deletes)
+        if progress is not None:
+            progress(path)
+    return deletes
+
+
 def ingest(
     store: LibraryStore,
     paths: Iterable[Path],
@@ -183,19 +211,7 @@ def ingest(
     files, report.failed = collect_files(paths)
     chunker = ChunkPool.for_ingest(files, embed)
     try:
-        deletes: list[int] = []
-        for path in files:
-            report.files += 1
-            try:
-                docs = parse_file(path, limits)
-            except ParseError as exc:
-                report.failed.append((str(path), str(exc).removeprefix(f"{path}: ")))
-            else:
-                pending, file_deletes = _plan(store, path, docs, library, report, root)
-                chunker.add(pending)
-                deletes.extend(file_deletes)
-            if progress is not None:
-                progress(path)
+        deletes = _diff(store, files, chunker, report, library, limits, root, progress)
         if prune:
             stale = prune if callable(prune) else _file_gone
             gone = [d.id for d in store.documents(library=library) if stale(d)]
