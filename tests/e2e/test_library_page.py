@@ -133,10 +133,33 @@ def test_a_named_library_keeps_its_documents_apart(browser: Browser, tmp_path: P
         expect(page.get_by_label("Choose files to upload")).to_be_disabled()
         assert sent[before:] == []
 
-        # Blank: uploads and searches go to the default; the list shows every Library, each named.
-        name.fill("")
+        # Blank: the server's default Library, listed by the name /api/config gives: none of
+        # team-zebra's documents, and no Library column (every row would say "default").
+        before = len(sent)
+        with page.expect_response(lambda r: "/api/library/documents?library=default&" in r.url):
+            name.fill("")
+        expect(name).to_have_attribute("placeholder", "default (the server's default)")
+        expect(page.get_by_test_id("library-name-hint")).to_contain_text(
+            "Empty: the server's default Library, “default”."
+        )
+        expect(page.get_by_test_id("library-count")).to_have_text("The Library is empty.")
+        expect(rows).to_have_count(0)
+
+        # An upload with no name goes to the default (no parameter): listed alone.
+        other = tmp_path / "ostrich-notes.md"
+        other.write_text(DOC.replace("Zebra", "Ostrich"))
+        with page.expect_response(
+            lambda r: r.url.endswith("/api/library/documents") and r.request.method == "POST"
+        ) as answer:
+            page.get_by_label("Choose files to upload").set_input_files(str(other))
+        assert answer.value.status == 200
+        expect(page.get_by_test_id("upload-status")).to_contain_text("1 added")
         expect(rows).to_have_count(1)
-        expect(rows.get_by_role("cell", name="team-zebra", exact=True)).to_be_visible()
+        expect(rows.get_by_role("cell", name="ostrich-notes.md", exact=True)).to_be_visible()
+        expect(rows.filter(has_text="zebra-notes.md")).to_have_count(0)
+        expect(page.get_by_role("columnheader", name="Library", exact=True)).to_have_count(0)
+        listed = [u for u in sent[before:] if "/api/library/documents?" in u]
+        assert listed and all("library=default&" in u for u in listed)
         assert watched.errors == []
 
 

@@ -81,16 +81,34 @@ async def test_engine_that_cannot_be_built_degrades(tmp_path: Path) -> None:
         response = await c.post("/api/precompute", json={"text": "hello"})
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "promptgen_unavailable"
-        assert (await c.get("/api/config")).status_code == 200
+        config = await c.get("/api/config")
+        assert config.status_code == 200 and config.json()["library"] == "default"
 
 
 async def test_config_and_feature_flag(make_client, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     async with make_client() as c:
         config = (await c.get("/api/config")).json()
     assert config["typing_intelligence"] is True and config["debounce_ms"] == 250
+    assert config["library"] == "default"
     monkeypatch.setenv("FEATURE_TYPING_INTELLIGENCE", "false")
     async with make_client() as c:
         assert (await c.get("/api/config")).json()["typing_intelligence"] is False
+
+
+async def test_config_names_the_library_a_request_without_one_uses(
+    make_client: Callable[..., httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROMPTGEN_LIBRARY", "team-b")
+    async with make_client(empty=True) as c:
+        config = (await c.get("/api/config")).json()
+        files = {"files": ("notes.md", b"# Notes\n\nThe quokkafish migrates.\n", "text/markdown")}
+        assert (await c.post("/api/library/documents", files=files)).status_code == 200
+        by_name = (
+            await c.get("/api/library/documents", params={"library": config["library"]})
+        ).json()
+    assert config["library"] == "team-b"
+    assert [d["source"] for d in by_name["documents"]] == ["notes.md"]
+    assert by_name["documents"][0]["library"] == "team-b"
 
 
 async def test_api_keys(make_client: Callable[..., httpx.AsyncClient]) -> None:

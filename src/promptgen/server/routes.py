@@ -40,8 +40,11 @@ async def precompute(
 
 @api.get("/config", response_model=ConfigOut, tags=["web"])
 def config(request: Request) -> ConfigOut:
-    """Settings the web page needs: is typing intelligence on, how long to debounce."""
+    """Settings the web page needs: typing intelligence, debounce, limits, the default Library."""
     settings = request.app.state.settings
+    promptgen = request.app.state.promptgen
+    # The Library routes resolve "no name" with the engine's settings; without an engine, the app's.
+    library = (promptgen.settings if promptgen is not None else settings).library
     return ConfigOut(
         typing_intelligence=settings.feature_typing_intelligence,
         available=request.app.state.promptgen is not None,
@@ -49,6 +52,7 @@ def config(request: Request) -> ConfigOut:
         min_chars=settings.min_chars,
         max_text_chars=settings.max_text_chars,
         auth_required=request.app.state.keys.required,
+        library=library,
         version=__version__,
     )
 

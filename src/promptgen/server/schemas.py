@@ -97,6 +97,7 @@ class ConfigOut(BaseModel):
     min_chars: int
     max_text_chars: int
     auth_required: bool
+    library: str = Field(description="The Library used when a request names none.")
     version: str
 
 

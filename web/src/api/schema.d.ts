@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Config
-         * @description Settings the web page needs: is typing intelligence on, how long to debounce.
+         * @description Settings the web page needs: typing intelligence, debounce, limits, the default Library.
          */
         get: operations["config_api_config_get"];
         put?: never;
@@ -206,6 +206,11 @@ export interface components {
             available: boolean;
             /** Debounce Ms */
             debounce_ms: number;
+            /**
+             * Library
+             * @description The Library used when a request names none.
+             */
+            library: string;
             /** Max Text Chars */
             max_text_chars: number;
             /** Min Chars */

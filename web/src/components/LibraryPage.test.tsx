@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { API_KEY_STORAGE, LIBRARY_STORAGE } from "../api/client";
-import type { LibraryDocument } from "../api/types";
+import type { Config, LibraryDocument } from "../api/types";
 import { App } from "../App";
 import { CONFIG, errorResponse, jsonResponse } from "../test/fakeServer";
 import { LibraryPage, PAGE_SIZE } from "./LibraryPage";
@@ -20,10 +20,16 @@ function doc(id: number, source = `docs/file-${id}.md`): LibraryDocument {
 
 type Route = (url: URL, init: RequestInit) => Response | Promise<Response>;
 
-function fakeFetch(route: Route) {
-  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) =>
-    route(new URL(String(input), "http://test"), init),
-  );
+/** `route` answers the Library calls; /api/config answers `config` (CONFIG: the server's
+ * default Library is "default"), or `route` too when `config` is "route". */
+function fakeFetch(route: Route, config: Partial<Config> | Response | "route" = {}) {
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input), "http://test");
+    if (url.pathname !== "/api/config" || config === "route") return route(url, init);
+    return config instanceof Response || "status" in config
+      ? (config as Response)
+      : jsonResponse({ ...CONFIG, ...config });
+  });
   globalThis.fetch = fetchMock as unknown as typeof fetch;
   return fetchMock;
 }
@@ -212,6 +218,7 @@ describe("LibraryPage", () => {
       return jsonResponse({ documents: [], total: 0 });
     });
     render(<LibraryPage />);
+    await screen.findByText("The Library is empty.");
     const box = screen.getByLabelText("Search the Library");
     fireEvent.change(box, { target: { value: "alpha" } });
     fireEvent.submit(box.closest("form")!);
@@ -238,10 +245,10 @@ describe("LibraryPage", () => {
     const field = screen.getByLabelText("Library name") as HTMLInputElement;
     expect(field.value).toBe("");
     await screen.findAllByTestId("library-document");
-    // No name: the server's default for uploads and searches; the list spans every Library,
-    // so its rows say which.
-    expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe("/api/library/documents?limit=20&offset=0");
-    expect(screen.getByRole("columnheader", { name: "Library" })).toBeTruthy();
+    // No name: the server's default, listed by the name the config gives.
+    expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe(
+      "/api/library/documents?library=default&limit=20&offset=0",
+    );
 
     fireEvent.change(field, { target: { value: "team-a" } });
     await waitFor(() =>
@@ -279,8 +286,121 @@ describe("LibraryPage", () => {
     fireEvent.change(screen.getByLabelText("Library name"), { target: { value: " " } });
     expect(localStorage.getItem(LIBRARY_STORAGE)).toBeNull();
     await waitFor(() =>
-      expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe("/api/library/documents?limit=20&offset=0"),
+      expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe(
+        "/api/library/documents?library=default&limit=20&offset=0",
+      ),
     );
+  });
+
+  it("with no name, lists only the server's default Library, by the name the config gives", async () => {
+    const fetchMock = fakeFetch(
+      (url) =>
+        url.pathname === "/api/library/search"
+          ? jsonResponse({ hits: [] })
+          : jsonResponse({
+              documents: [{ ...doc(1), library: url.searchParams.get("library") ?? "every" }],
+              total: 1,
+            }),
+      { library: "main" },
+    );
+    vi.stubGlobal("XMLHttpRequest", FakeXhr);
+    render(<LibraryPage />);
+    const field = screen.getByLabelText("Library name") as HTMLInputElement;
+    const rows = await screen.findAllByTestId("library-document");
+    const urls = () => fetchMock.mock.calls.map(([url]) => String(url));
+    // One list request, after the config: never one for every Library first.
+    expect(urls()).toEqual(["/api/config", "/api/library/documents?library=main&limit=20&offset=0"]);
+    // Every row is that Library's: no column repeating it.
+    expect(screen.queryByRole("columnheader", { name: "Library" })).toBeNull();
+    expect(within(rows[0]).queryByText("main")).toBeNull();
+    expect(screen.getByRole("table").querySelector("caption")?.textContent).toBe(
+      "Documents in the Library “main”",
+    );
+    // The field says which Library an empty field is, to sight and to screen readers.
+    expect(field.placeholder).toBe("main (the server's default)");
+    const hint = screen.getByTestId("library-name-hint");
+    expect(hint.textContent).toContain("Empty: the server's default Library, “main”.");
+    expect(hint.textContent).not.toContain("every Library");
+    expect(field.getAttribute("aria-describedby")).toContain(hint.id);
+
+    // Uploads and searches still name none (the server resolves it); the progress names it.
+    fireEvent.change(screen.getByLabelText("Choose files to upload"), {
+      target: { files: [new File(["x"], "a.md")] },
+    });
+    expect(FakeXhr.last!.url).toBe("/api/library/documents");
+    expect(screen.getByTestId("upload-status").textContent).toContain("a.md to the Library “main”");
+    act(() =>
+      FakeXhr.last!.respond(200, { added: 1, updated: 0, unchanged: 0, removed: 0, chunks: 1, seconds: 0, failed: [] }),
+    );
+    const box = screen.getByLabelText("Search the Library");
+    fireEvent.change(box, { target: { value: "alpha" } });
+    fireEvent.submit(box.closest("form")!);
+    await screen.findByTestId("search-summary");
+    expect(urls().filter((u) => u.includes("/search"))).toEqual(["/api/library/search?q=alpha&k=10"]);
+
+    // A name and back: the default by name again; the config is not asked twice.
+    fireEvent.change(field, { target: { value: "team-a" } });
+    await waitFor(() => expect(urls().at(-1)).toContain("library=team-a"));
+    fireEvent.change(field, { target: { value: "" } });
+    await waitFor(() =>
+      expect(urls().at(-1)).toBe("/api/library/documents?library=main&limit=20&offset=0"),
+    );
+    expect(urls().filter((u) => u === "/api/config")).toHaveLength(1);
+  });
+
+  it.each([
+    ["refused", errorResponse(500, "internal_error", "boom")],
+    ["naming no Library", jsonResponse({ ...CONFIG, library: undefined })],
+    ["naming one the API would not take", jsonResponse({ ...CONFIG, library: "not a name" })],
+  ])("with the config %s, an empty field lists every Library, each row naming its own", async (_, config) => {
+    const fetchMock = fakeFetch(
+      () => jsonResponse({ documents: [{ ...doc(1), library: "team-a" }], total: 1 }),
+      config,
+    );
+    render(<LibraryPage />);
+    const field = screen.getByLabelText("Library name") as HTMLInputElement;
+    const rows = await screen.findAllByTestId("library-document");
+    expect(String(fetchMock.mock.calls.at(-1)?.[0])).toBe("/api/library/documents?limit=20&offset=0");
+    expect(screen.getByRole("columnheader", { name: "Library" })).toBeTruthy();
+    expect(within(rows[0]).getByText("team-a")).toBeTruthy();
+    expect(field.placeholder).toBe("the server's default");
+    expect(screen.getByTestId("library-name-hint").textContent).toContain(
+      "the list then shows every Library your key may use",
+    );
+  });
+
+  it("asks for the config again with a new API key until it names the default", async () => {
+    let configAnswer: Response = errorResponse(401, "unauthorized", "missing key");
+    const fetchMock = fakeFetch(
+      (url) => {
+        if (url.pathname === "/api/config") return configAnswer;
+        return jsonResponse({ documents: [doc(1)], total: 1 });
+      },
+      "route",
+    );
+    const { rerender } = render(<LibraryPage reloadKey={0} />);
+    await screen.findAllByTestId("library-document");
+    const urls = () => fetchMock.mock.calls.map(([url]) => String(url));
+    expect(urls()).toEqual(["/api/config", "/api/library/documents?limit=20&offset=0"]);
+
+    configAnswer = jsonResponse({ ...CONFIG, library: "main" });
+    rerender(<LibraryPage reloadKey={1} />);
+    await waitFor(() =>
+      expect(urls().at(-1)).toBe("/api/library/documents?library=main&limit=20&offset=0"),
+    );
+    // Waited for the config: no request for every Library in between.
+    expect(urls().slice(2)).toEqual([
+      "/api/config",
+      "/api/library/documents?library=main&limit=20&offset=0",
+    ]);
+    expect(screen.queryByRole("columnheader", { name: "Library" })).toBeNull();
+
+    // Known: another key reloads the list, not the config.
+    rerender(<LibraryPage reloadKey={2} />);
+    await waitFor(() => expect(urls()).toHaveLength(5));
+    expect(urls().at(-1)).toBe("/api/library/documents?library=main&limit=20&offset=0");
+    await act(async () => {});
+    expect(urls().filter((u) => u === "/api/config")).toHaveLength(2);
   });
 
   it("shows why a Library name is refused and sends nothing until it is fixed", async () => {

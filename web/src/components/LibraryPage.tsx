@@ -2,6 +2,8 @@
  * The Library page: choose the Library by name, upload documents (file picker or drag and drop,
  * with progress, cancellable), list them page by page, delete one (after a confirmation) and
  * search the passages. Every call goes through ../api/client, so the stored API key is sent.
+ * With no name, uploads and searches go to the server's default Library and the list asks for
+ * it by the name GET /api/config gives (without that name: every Library the key may use).
  */
 import {
   useCallback,
@@ -24,6 +26,7 @@ import {
   type LibraryDocument,
   type SearchHit,
 } from "../api/client";
+import { useDefaultLibrary } from "../hooks/useDefaultLibrary";
 import { useLibraryName } from "../hooks/useLibraryName";
 
 export const PAGE_SIZE = 20;
@@ -65,6 +68,7 @@ function summarize(result: IngestResult): string {
 
 type Upload =
   | { state: "idle" }
+  // `library`: where it goes, for the progress line (the default's name when known, else null).
   | { state: "sending"; names: string[]; library: string | null; loaded: number; total: number }
   | { state: "done"; result: IngestResult }
   | { state: "cancelled" }
@@ -83,6 +87,13 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
   const listHeadingRef = useRef<HTMLHeadingElement>(null);
   const libraryName = useLibraryName();
   const { error: libraryError, library } = libraryName;
+  const defaultLibrary = useDefaultLibrary(reloadKey);
+  const defaultName = defaultLibrary.state === "known" ? defaultLibrary.name : null;
+  // The Library the list asks for: the typed name, else the server's default by name; null when
+  // that name is unknown (the server then lists every Library the key may use).
+  const listLibrary = library ?? defaultName;
+  // No name typed and the config not answered yet: the list waits for it (one request, not two).
+  const awaitingDefault = library === null && defaultLibrary.state === "loading";
 
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<DocumentList | null>(null);
@@ -118,9 +129,10 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
       setLoading(false);
       return;
     }
-    const controller = new AbortController();
     setLoading(true);
-    listDocuments({ library, limit: PAGE_SIZE, offset }, controller.signal)
+    if (awaitingDefault) return;
+    const controller = new AbortController();
+    listDocuments({ library: listLibrary, limit: PAGE_SIZE, offset }, controller.signal)
       .then((answer) => {
         setPage(answer);
         setListError(null);
@@ -136,7 +148,7 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
         if (!controller.signal.aborted) setLoading(false);
       });
     return () => controller.abort();
-  }, [library, libraryError, offset, listVersion, reloadKey]);
+  }, [listLibrary, awaitingDefault, libraryError, offset, listVersion, reloadKey]);
 
   useEffect(() => {
     const next = focusAfterUpload.current;
@@ -168,7 +180,7 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
       uploadAbort.current = controller;
       if (document.activeElement === fileInputRef.current) focusAfterUpload.current = "cancel";
       const names = files.map((f) => f.name);
-      setUpload({ state: "sending", names, library, loaded: 0, total: 0 });
+      setUpload({ state: "sending", names, library: library ?? defaultName, loaded: 0, total: 0 });
       const settle = (next: Upload) => {
         uploadAbort.current = null;
         if (fileInputRef.current) fileInputRef.current.value = "";
@@ -198,7 +210,7 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
           reload();
         });
     },
-    [library, libraryError, reload],
+    [library, defaultName, libraryError, reload],
   );
 
   const cancelUpload = () => uploadAbort.current?.abort();
@@ -254,8 +266,9 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
 
   const total = libraryError ? 0 : (page?.total ?? 0);
   const documents = libraryError ? [] : (page?.documents ?? []);
-  // No name: the server lists every Library the key may use, so each row says which.
-  const showLibrary = library === null;
+  // Listed without a name (the default's is unknown): every Library the key may use, so each row
+  // says which. Listed by name, the column would repeat it.
+  const showLibrary = listLibrary === null;
   let countText = `Showing ${offset + 1}–${offset + documents.length} of ${total}.`;
   if (libraryError) countText = "Fix the Library name above to see its documents.";
   else if (loading && !page) countText = "Loading…";
@@ -278,16 +291,21 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
           type="text"
           autoComplete="off"
           spellCheck={false}
-          placeholder="the server's default"
+          placeholder={
+            defaultName ? `${defaultName} (the server's default)` : "the server's default"
+          }
           value={libraryName.text}
           onChange={(event) => chooseLibrary(event.target.value)}
           aria-invalid={libraryError ? true : undefined}
           aria-describedby={`${ids}-library-hint${libraryError ? ` ${ids}-library-error` : ""}`}
           data-testid="library-name-input"
         />
-        <p id={`${ids}-library-hint`} className="library__muted">
+        <p id={`${ids}-library-hint`} className="library__muted" data-testid="library-name-hint">
           Uploads, searches and the list use this Library; remembered in this browser. Empty: the
-          server's default Library (the list then shows every Library your key may use).
+          server's default Library
+          {defaultName
+            ? `, “${defaultName}”.`
+            : " (the list then shows every Library your key may use)."}
         </p>
         <div aria-live="polite">
           {libraryError && (
@@ -459,8 +477,8 @@ export function LibraryPage({ reloadKey = 0, autoFocus = false }: LibraryPagePro
           <div className="library__table-wrap">
             <table className="library__table" data-testid="library-documents">
               <caption className="sr-only">
-                {library
-                  ? `Documents in the Library “${library}”`
+                {listLibrary
+                  ? `Documents in the Library “${listLibrary}”`
                   : "Documents in every Library you may use"}
               </caption>
               <thead>

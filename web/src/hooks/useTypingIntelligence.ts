@@ -157,6 +157,7 @@ export function normalizeConfig(raw: Partial<Config> | null | undefined): Config
     min_chars: finiteAtLeast(body.min_chars, 1, DEFAULT_MIN_CHARS),
     max_text_chars: finiteAtLeast(body.max_text_chars, 1, Number.POSITIVE_INFINITY),
     auth_required: body.auth_required === true,
+    library: typeof body.library === "string" ? body.library : "",
     version: typeof body.version === "string" ? body.version : "",
   };
 }

@@ -9,6 +9,7 @@ export const CONFIG: Config = {
   min_chars: 3,
   max_text_chars: 20000,
   auth_required: false,
+  library: "default",
   version: "test",
 };
 
