@@ -1,8 +1,10 @@
 """Safe to send: find secrets and personal data in text, by kind and character span.
 
-Secrets are found with rules vendored from gitleaks (``safety_rules.toml``, MIT, provenance in
-its header): each rule's regex, then its allowlists, stopwords and entropy floor, then our own
-filter for documented sample keys and placeholders (``AKIAIOSFODNN7EXAMPLE``, ``YOUR_API_KEY``,
+Secrets are found with gitleaks' rule set, vendored whole (``safety_rules.toml``, MIT, provenance
+in its header; ``scripts/vendor_gitleaks_rules.py`` writes it): a rule runs only when one of its
+keywords is in the lower-cased draft (gitleaks' prefilter), then its regex, entropy floor,
+allowlists (its own and gitleaks' global one) and stopwords, then our own filter for
+documented sample keys and placeholders (``AKIAIOSFODNN7EXAMPLE``, ``YOUR_API_KEY``,
 ``xxxx…``, ``<token>``). Personal data: e-mail addresses, phone numbers (international ``+``
 form or the North-American forms), card numbers that pass the Luhn check, IBANs that pass the
 mod-97 check. A finding never carries the value itself; ``preview`` shows a few characters of
@@ -34,36 +36,53 @@ _PLACEHOLDER = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One secret rule: a regex whose group ``group`` is the secret, and its filters."""
+    """One secret rule: a regex whose group ``group`` is the secret, and its filters.
+
+    ``group`` None (no ``secretGroup``): the first non-empty group, or the whole match when the
+    regex has none, as gitleaks does. ``keywords``: the rule runs only on a draft holding one of
+    them (lower-cased); none: always. ``allow_secret`` / ``allow_match`` / ``allow_line``: a
+    finding is dropped when one of them is found in the secret / the whole match / its line.
+    """
 
     id: str
     kind: str
     regex: re.Pattern[str]
-    group: int
+    group: int | None
     entropy: float
     allow_secret: tuple[re.Pattern[str], ...]
     allow_match: tuple[re.Pattern[str], ...]
     stopwords: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    allow_line: tuple[re.Pattern[str], ...] = ()
+
+
+def _compiled(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(x) for x in patterns)
 
 
 @cache
 def rules() -> tuple[Rule, ...]:
-    """The vendored secret rules (parsed once)."""
+    """The vendored secret rules (parsed once); the global [allowlist] joins each rule's own."""
     text = (resources.files("promptgen") / RULES_FILE).read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    everywhere = data.get("allowlist", {})
+    allow_all = _compiled(everywhere.get("regexes", []))
+    stop_all = tuple(everywhere.get("stopwords", []))
     out = []
-    for raw in tomllib.loads(text)["rules"]:
-        regex = re.compile(raw["regex"])
-        group = int(raw.get("secretGroup", 1 if regex.groups else 0))
+    for raw in data["rules"]:
+        group = raw.get("secretGroup")
         out.append(
             Rule(
                 id=raw["id"],
                 kind=raw["kind"],
-                regex=regex,
-                group=group,
+                regex=re.compile(raw["regex"]),
+                group=None if group is None else int(group),
                 entropy=float(raw.get("entropy", 0.0)),
-                allow_secret=tuple(re.compile(x) for x in raw.get("allow_secret", [])),
-                allow_match=tuple(re.compile(x) for x in raw.get("allow_match", [])),
-                stopwords=tuple(raw.get("stopwords", [])),
+                allow_secret=_compiled(raw.get("allow_secret", [])) + allow_all,
+                allow_match=_compiled(raw.get("allow_match", [])),
+                stopwords=tuple(raw.get("stopwords", [])) + stop_all,
+                keywords=tuple(raw.get("keywords", [])),
+                allow_line=_compiled(raw.get("allow_line", [])),
             )
         )
     return tuple(out)
@@ -87,22 +106,49 @@ def is_placeholder(value: str) -> bool:
 _PROSE_END = re.compile(r"[.,!?)](?=\s|$)")
 
 
+def _secret_group(rule: Rule, match: re.Match[str]) -> int:
+    if rule.group is not None:
+        return rule.group
+    return next((i for i, g in enumerate(match.groups(), 1) if g), 0)
+
+
+def _line(text: str, start: int, end: int) -> str:
+    """The line(s) of ``text`` that hold ``text[start:end]``."""
+    last = text.find("\n", end)
+    return text[text.rfind("\n", 0, start) + 1 : len(text) if last < 0 else last]
+
+
+def _allowed(rule: Rule, value: str, match: re.Match[str], text: str) -> bool:
+    lowered = value.lower()
+    return (
+        any(a.search(value) for a in rule.allow_secret)
+        or any(a.search(match.group(0)) for a in rule.allow_match)
+        or any(w in lowered for w in rule.stopwords)
+        or (
+            bool(rule.allow_line)
+            and any(a.search(_line(text, *match.span())) for a in rule.allow_line)
+        )
+    )
+
+
 def _secrets(text: str, *, filters: bool) -> Iterable[Finding]:
+    lowered = text.lower()
     text = _PROSE_END.sub(" ", text)
     for rule in rules():
+        if rule.keywords and not any(k in lowered for k in rule.keywords):
+            continue
         for match in rule.regex.finditer(text):
-            value = match.group(rule.group)
+            group = _secret_group(rule, match)
+            value = match.group(group)
             if not value:
                 continue
             if filters and (
-                entropy(value) < rule.entropy
-                or any(a.search(value) for a in rule.allow_secret)
-                or any(a.search(match.group(0)) for a in rule.allow_match)
-                or any(w in value.lower() for w in rule.stopwords)
+                (rule.entropy and entropy(value) <= rule.entropy)
+                or _allowed(rule, value, match, text)
                 or (rule.kind != "private-key" and is_placeholder(value))
             ):
                 continue
-            yield Finding(rule.kind, match.start(rule.group), match.end(rule.group), "secret")
+            yield Finding(rule.kind, match.start(group), match.end(group), "secret")
 
 
 _EMAIL = re.compile(
