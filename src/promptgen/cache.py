@@ -1,13 +1,16 @@
-"""Answers for exact repeats of a draft: a typing client re-sends the same text often."""
+"""Bounded caches: answers for exact repeats of a draft (a typing client re-sends the same text
+often), and the results of pure functions of passage text (the same passages ground draft after
+draft)."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 Value = TypeVar("Value")
+Key = TypeVar("Key", bound=Hashable)
 
 
 class LRUCache(Generic[Value]):
@@ -45,3 +48,22 @@ class LRUCache(Generic[Value]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class Memo(Generic[Key, Value]):
+    """``function`` with its results for the last ``size`` arguments kept.
+
+    For pure functions of a passage's text (screening, secret masking): keyed by the text
+    itself, an edited passage can never be served a stale result.
+    """
+
+    def __init__(self, function: Callable[[Key], Value], size: int = 2048) -> None:
+        self.function = function
+        self._cache: LRUCache[Value] = LRUCache(size)
+
+    def __call__(self, key: Key) -> Value:
+        known = self._cache.get(key)
+        if known is None:
+            known = self.function(key)
+            self._cache.put(key, known)
+        return known

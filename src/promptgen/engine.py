@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from promptgen import __version__, safety, variables
-from promptgen.cache import LRUCache
+from promptgen.cache import LRUCache, Memo
 from promptgen.conversation import follow_up, quote
 from promptgen.cost.catalog import ModelCatalog
 from promptgen.cost.quote import Quoter
@@ -164,6 +164,8 @@ class PromptGen:
         self.retriever = retriever or Retriever(store, index, embedder=self.embedder)
         self.optimizer = optimizer
         self._answers: LRUCache[PrecomputeResult] = LRUCache(settings.cache_size)
+        # Passages come back draft after draft: their masked text is kept, keyed by the text.
+        self._masked_passages: Memo[str, str] = Memo(safety.mask)
         self._clock = clock
 
     def _open_index(self, store: LibraryStore) -> SearchIndex | None:
@@ -237,7 +239,8 @@ class PromptGen:
         read = self._read(text, options.history, vector, features)
         laps.lap("intent")
         grounding, searched = self._ground(read.searched, options, read.vector, key, laps)
-        grounding = safety.masked(grounding)  # a passage's secrets never reach the prompt
+        # A passage's secrets never reach the prompt.
+        grounding = safety.masked(grounding, self._masked_passages)
         laps.lap("ground")
         optimized = self.optimizer(text, read.intent, grounding)
         if read.previous is not None and optimized.prompt is not None:

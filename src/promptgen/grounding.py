@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from promptgen.cache import Memo
 from promptgen.library.background import Background
 from promptgen.library.terms import searchable_words
 from promptgen.models import grounding as params
@@ -120,13 +121,16 @@ def unjudgeable(retrieval: Retrieval, min_terms: int) -> Refusal | None:
     return None
 
 
-def screened(hits: list[Hit], mode: FlaggedMode) -> list[Hit]:
+def screened(
+    hits: list[Hit], mode: FlaggedMode, flags_of: Callable[[str], tuple[str, ...]] = screen_flags
+) -> list[Hit]:
     """``hits`` with their screening flags, handled as PROMPTGEN_FLAGGED_CONTEXT says: ``keep``
     (retrieval order), ``rank_down`` (flagged ones after all unflagged ones, each group in
-    retrieval order) or ``leave_out`` (flagged ones removed). The one place the mode applies."""
+    retrieval order) or ``leave_out`` (flagged ones removed). The one place the mode applies.
+    ``flags_of``: screening.flags, or a cache of it."""
     if mode not in FLAGGED_MODES:
         raise ValueError(f"flagged context mode must be one of {FLAGGED_MODES}, not {mode!r}")
-    flagged = [replace(h, flags=screen_flags(h.text)) for h in hits]
+    flagged = [replace(h, flags=flags_of(h.text)) for h in hits]
     if mode == "keep":
         return flagged
     clean = [h for h in flagged if not h.flags]
@@ -189,6 +193,7 @@ def decide(
     count_tokens: Callable[[str], int],
     min_terms: int = 1,
     flagged: FlaggedMode = "rank_down",
+    flags_of: Callable[[str], tuple[str, ...]] = screen_flags,
 ) -> Grounding:
     """Grounded with the passages above ``threshold`` (within the token budget), or a refusal.
 
@@ -214,11 +219,16 @@ def decide(
         )
     # Retrieval order is kept: it ranks relevance; the probability decides what may be used.
     every = [replace(h, score=model.probability(h, retrieval)) for h in retrieval.hits]
-    scored = screened(every, flagged)
-    best = max(scored, key=lambda h: h.score, default=None)
-    if best is None or best.score < threshold:
-        return _below_threshold(best, threshold, left_out=len(every) - len(scored))
-    context = _within_budget(scored, threshold, max_passages, max_tokens, count_tokens)
+    # Only passages at or above the threshold can ground the draft or enter the context, so
+    # only they are screened (a few hundred microseconds a passage, for twenty candidates).
+    usable = screened([h for h in every if h.score >= threshold], flagged, flags_of)
+    if not usable:
+        # The refusal names the best passage that screening would not leave out.
+        rest = screened(every, flagged, flags_of) if flagged == "leave_out" else every
+        best = max(rest, key=lambda h: h.score, default=None)
+        return _below_threshold(best, threshold, left_out=len(every) - len(rest))
+    best = max(usable, key=lambda h: h.score)
+    context = _within_budget(usable, threshold, max_passages, max_tokens, count_tokens)
     return Grounding(True, best.score, context, None, threshold)
 
 
@@ -237,6 +247,9 @@ class Grounder:
     count_tokens: Callable[[str], int]
     min_terms: int = 1
     flagged: FlaggedMode = "rank_down"
+    # Screening is a pure function of a passage's text, and the same passages come back draft
+    # after draft while one is typed: the last results are kept.
+    flags_of: Callable[[str], tuple[str, ...]] = field(default_factory=lambda: Memo(screen_flags))
 
     def ground(self, retrieval: Retrieval, *, max_context: int | None = None) -> Grounding:
         """Grounded with the passages above the threshold, or a refusal (see ``decide``)."""
@@ -249,6 +262,7 @@ class Grounder:
             count_tokens=self.count_tokens,
             min_terms=self.min_terms,
             flagged=self.flagged,
+            flags_of=self.flags_of,
         )
 
     def unavailable(self, message: str) -> Grounding:
@@ -264,4 +278,4 @@ class Grounder:
         """The retrieved passages in retrieval order, each with its calibrated score and its
         screening flags."""
         scored = [replace(h, score=self.model.probability(h, retrieval)) for h in retrieval.hits]
-        return screened(scored, "keep")
+        return screened(scored, "keep", self.flags_of)
