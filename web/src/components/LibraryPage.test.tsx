@@ -124,7 +124,7 @@ describe("LibraryPage", () => {
   it("says a 403 key may not do that", async () => {
     fakeFetch(() => errorResponse(403, "forbidden", "not allowed"));
     render(<LibraryPage />);
-    expect((await screen.findByTestId("library-error")).textContent).toMatch(/may not.*API key/);
+    expect((await screen.findByTestId("library-error")).textContent).toMatch(/may not.*API key.*Library name/);
   });
 
   it("uploads dropped files with progress, then reloads the list", async () => {

@@ -44,7 +44,7 @@ export function describeError(error: unknown): string {
     if (error.status === 401)
       return `The server needs an API key: set one under “API key” at the top of the page. (${error.message})`;
     if (error.status === 403)
-      return `This API key may not do that: set another one under “API key” at the top of the page. (${error.message})`;
+      return `This API key may not do that: set another one under “API key” at the top of the page, or name a Library it may use in “Library name”. (${error.message})`;
     if (error.status === 0) return `The server could not be reached. (${error.message})`;
     return `${error.message} (${error.status} ${error.code})`;
   }
