@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -167,6 +168,8 @@ def summarize(run: LoadRun) -> dict[str, Any]:
         "sent": len(run.samples),
         "ok": len(ok),
         "errors": len(run.samples) - len(ok),
+        # Which errors: HTTP status, 0 for a transport error or timeout, -1 cut after an abort.
+        "error_statuses": dict(Counter(str(s.status) for s in run.samples if s.status != 200)),
         "p50_ms": round(p50, 2),
         "p95_ms": round(p95, 2),
         "p99_ms": round(p99, 2),
