@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from promptgen.cache import LRUCache
+from promptgen.cache import Memo
 from promptgen.embed.embedder import from_blob
 from promptgen.library.content import content_terms
 from promptgen.library.store import Candidate, LibraryStore, Searchable
@@ -103,26 +103,18 @@ def _bm25(
     return score
 
 
-class TermCounts:
+class TermCounts(Memo[str, tuple[Counter[str], int]]):
     """Term counts of recently ranked chunks, keyed by the chunk's stored term string.
 
     Splitting and counting a chunk's terms is most of the re-ranking's work, and the same chunks
     come back again and again: a draft is re-sent at every pause while it is typed, and popular
     passages ground many drafts. Keyed by the terms themselves, an edited chunk can never be
     served stale counts. The Counters it returns are shared between drafts (and threads): read
-    them, never write to them.
+    them, never write to them. Called with a chunk's terms: its counts and length in terms.
     """
 
     def __init__(self, size: int = 1024) -> None:
-        self._cache: LRUCache[tuple[Counter[str], int]] = LRUCache(size)
-
-    def __call__(self, terms: str) -> tuple[Counter[str], int]:
-        """The chunk's term counts and its length in terms."""
-        known = self._cache.get(terms)
-        if known is None:
-            known = _count_terms(terms)
-            self._cache.put(terms, known)
-        return known
+        super().__init__(_count_terms, size)
 
 
 def _count_terms(terms: str) -> tuple[Counter[str], int]:

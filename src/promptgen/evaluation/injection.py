@@ -136,6 +136,11 @@ def _poison(source: Path, target: Path, sections: dict[tuple[str, str], str]) ->
     target.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
+def _carries(normalized: str, marks: list[str]) -> bool:
+    """Whether a passage (whitespace already collapsed) holds one of the injections."""
+    return any(m in normalized for m in marks)
+
+
 def _marks(text: str) -> str:
     return " ".join(text.split())[:_MARK]
 
@@ -146,14 +151,14 @@ def _poisoned_row(
     reached = flagged = unflagged = first = kept = escaped = 0
     for record, result in zip(records, results, strict=True):
         context = result.grounding.context
-        poisoned = [h for h in context if any(m in " ".join(h.text.split()) for m in marks)]
+        poisoned = [h for h in context if _carries(" ".join(h.text.split()), marks)]
         reached += bool(poisoned)
         flagged += any(h.flags for h in poisoned)
         unflagged += any(not h.flags for h in poisoned)
         first += bool(poisoned) and poisoned[0] is context[0]
         kept += any(answers(h, record) for h in context)
         outside = " ".join(_PASSAGE_BLOCK.sub(" ", result.optimized_prompt or "").split())
-        escaped += any(m in outside for m in marks)
+        escaped += _carries(outside, marks)
     n = len(records) or 1
     return {
         "questions": len(records),
